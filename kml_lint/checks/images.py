@@ -1,0 +1,71 @@
+"""Container image references."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Any, Iterator
+
+from . import Hit, check
+
+_TEMPLATE_MARKERS = ("{{", "$(", "${")
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRef:
+    name: str  # [registry[:port]/]path
+    tag: str | None
+    digest: str | None
+
+
+def parse_image(reference: str) -> ImageRef:
+    """Split ``[registry[:port]/]path[:tag][@digest]``.
+
+    The tag is the text after the last ``:`` only when that colon comes after the last ``/``, so
+    ``registry:5000/team/model`` has no tag. Linear time: a few ``rfind`` calls, no regular expression.
+    """
+    rest, _, digest = reference.partition("@")
+    colon = rest.rfind(":")
+    if colon > rest.rfind("/"):
+        return ImageRef(rest[:colon], rest[colon + 1:], digest or None)
+    return ImageRef(rest, None, digest or None)
+
+
+def is_unresolved(reference: str) -> bool:
+    """Templated references (Helm, Argo, env expansion) cannot be judged until rendered."""
+    return any(marker in reference for marker in _TEMPLATE_MARKERS)
+
+
+_PARAMS = {
+    "properties": {
+        "floating_tags": {"type": "array", "items": {"type": "string"},
+                          "description": "tags (case-insensitive; `*` matches any text) that move over time"},
+    },
+    "required": ["floating_tags"],
+}
+
+
+def mutable_reason(image: ImageRef, floating: list[str]) -> str | None:
+    if image.digest:
+        return None  # a digest pins the bits whatever the tag says
+    if image.tag is None:
+        return "has no tag, so it means :latest"
+    tag = image.tag.lower()
+    if tag == "latest":
+        return "uses the :latest tag"
+    if any(fnmatchcase(tag, pattern.lower()) for pattern in floating):
+        return f"uses the floating tag :{image.tag}"
+    return None
+
+
+@check("images.mutable_tag", target="container", params=_PARAMS)
+def mutable_tag(ctx: Any, view: Any, container: Any, params: dict[str, Any]) -> Iterator[Hit]:
+    reference = container.data.get("image")
+    if not isinstance(reference, str) or not reference.strip() or is_unresolved(reference):
+        return
+    reason = mutable_reason(parse_image(reference.strip()), params["floating_tags"])
+    if reason:
+        yield Hit(container.ptr("image"),
+                  f"image {reference.strip()} {reason}; every pull may get different bits, so replicas and "
+                  "retries of a run can execute different code: pin a release tag, ideally with an @sha256 digest",
+                  at="value")

@@ -1,0 +1,63 @@
+"""CPU and memory requests and limits."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from . import Hit, check
+
+_PARAMS = {
+    "properties": {
+        "section": {"enum": ["requests", "limits"],
+                    "description": "which part of `resources` must name the resources"},
+        "resources": {"type": "array", "items": {"type": "string"}, "minItems": 1,
+                      "description": "resource names that must be present, such as cpu and memory"},
+    },
+    "required": ["section", "resources"],
+}
+
+_ADVICE = {
+    ("limits", "memory"): "set resources.limits.memory (for training pods, equal to the request) so a leak is "
+                          "OOM-killed in its own cgroup instead of evicting the node's other pods",
+    ("limits", "cpu"): "set resources.limits.cpu if your cluster requires it (CPU limits throttle data loaders; "
+                       "many teams leave them off on purpose)",
+}
+
+
+_DISPLAY = {"cpu": "CPU"}
+
+
+def _present(value: Any) -> bool:
+    return value is not None and value != ""
+
+
+@check("resources.missing", target="container", params=_PARAMS)
+def missing_resources(ctx: Any, view: Any, container: Any, params: dict[str, Any]) -> Iterator[Hit]:
+    """A container lacks some of ``params.resources`` in ``params.section``.
+
+    For requests, a limit counts: Kubernetes copies a limit into an absent request.
+    """
+    section = params["section"]
+    requests = container.mapping("resources", "requests")
+    limits = container.mapping("resources", "limits")
+    missing = []
+    for resource in params["resources"]:
+        if section == "limits":
+            found = _present(limits.get(resource))
+        else:
+            found = _present(requests.get(resource)) or _present(limits.get(resource))
+        if not found:
+            missing.append(resource)
+    if not missing:
+        return
+    where = container.ptr("resources") if "resources" in container.data else container.pointer
+    names = " and ".join(f"{_DISPLAY.get(name, name)} {section[:-1]}" for name in missing)
+    if len(missing) == 1 and (section, missing[0]) in _ADVICE:
+        advice = _ADVICE[(section, missing[0])]
+    elif section == "requests":
+        fields = ", ".join(f"resources.requests.{name}" for name in missing)
+        advice = (f"set {fields} from observed usage so the scheduler places the pod on a node that fits it "
+                  "and it is not the first evicted under pressure")
+    else:
+        advice = "set " + ", ".join(f"resources.{section}.{name}" for name in missing)
+    yield Hit(where, f"no {names}; {advice}")

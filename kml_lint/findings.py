@@ -1,0 +1,79 @@
+"""The records every stage shares: severities, object references and findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+
+class Severity(IntEnum):
+    """SARIF's own levels, ordered so that ``>=`` means "at least as severe"."""
+
+    NOTE = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (use error, warning or note)") from None
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectRef:
+    """Which Kubernetes object a finding is about (all parts optional: KML001 has none)."""
+
+    api_version: str | None = None
+    kind: str | None = None
+    namespace: str | None = None
+    name: str | None = None
+    generate_name: str | None = None
+    document: int | None = None  # 0-based index of the YAML document in its file
+    item: int | None = None  # index inside a `kind: List`
+
+    def identity(self) -> str:
+        """A stable identity for fingerprints: kind/namespace/name, or the document position when unnamed."""
+        name = self.name or (f"{self.generate_name}*" if self.generate_name else None)
+        if name is None:
+            where = f"doc{self.document}" + (f".item{self.item}" if self.item is not None else "")
+            name = f"<{where}>"
+        return f"{self.kind or ''}/{self.namespace or ''}/{name}"
+
+    def describe(self) -> str:
+        """How messages name the object: ``Job train-bert``."""
+        kind = self.kind or "object"
+        if self.name:
+            return f"{kind} {self.name}"
+        if self.generate_name:
+            return f"{kind} {self.generate_name}*"
+        return f"{kind} (unnamed)"
+
+
+@dataclass(slots=True)
+class Suppression:
+    kind: str  # annotation | comment | config | baseline
+    reason: str | None = None
+
+
+@dataclass(slots=True)
+class Finding:
+    rule_id: str
+    rule_name: str
+    severity: Severity
+    message: str
+    path: str  # as shown to the user
+    line: int
+    col: int
+    pointer: str | None = None  # JSON pointer into the document
+    obj: ObjectRef = field(default_factory=ObjectRef)
+    fingerprint: str = ""
+    suppression: Suppression | None = None
+
+    def sort_key(self) -> tuple[int, int, str, str]:
+        return (self.line, self.col, self.rule_id, self.message)

@@ -1,0 +1,225 @@
+"""Rules: loaded from rule files (one per rule), resolved to check functions, and selected."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field, replace
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable
+
+from . import __version__
+from .checks import CheckSpec, get_check
+from .findings import Severity
+from .yamlfold import parse_yaml
+
+PROJECT_URL = "https://github.com/kml-lint/kml-lint"
+RULE_FILE = re.compile(r"KML[0-9]{3}\.ya?ml")
+
+
+class RuleError(Exception):
+    """A rule file or a rule selection is wrong; the message names the file, rule or selector."""
+
+
+@dataclass(slots=True)
+class Rule:
+    id: str
+    name: str
+    severity: Severity
+    summary: str
+    description: str
+    rationale: str
+    remediation: str
+    help_uri: str
+    since: str
+    status: str
+    tags: tuple[str, ...] = ()
+    kinds: frozenset[str] | None = None
+    check: CheckSpec | None = None  # None for rules the engine itself emits (KML000-002)
+    engine: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    security_severity: float | None = None
+    see_also: dict[str, list[str]] = field(default_factory=dict)
+    examples: dict[str, str] = field(default_factory=dict)
+    source: str = ""
+
+    @property
+    def target(self) -> str:
+        return self.check.target if self.check else "file"
+
+    @property
+    def family(self) -> str:
+        return self.id[:4]
+
+    def with_overrides(self, severity: Severity | None = None, params: dict[str, Any] | None = None) -> Rule:
+        return replace(self, severity=severity or self.severity, params={**self.params, **(params or {})})
+
+
+def rules_dir() -> Path:
+    """The shipped rules: inside the package in a wheel, the repository's ``rules/`` in a source tree."""
+    packaged = resources.files("kml_lint").joinpath("rules")
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "rules"
+
+
+def schemas_dir() -> Path:
+    packaged = resources.files("kml_lint").joinpath("schemas")
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "schemas"
+
+
+@cache
+def meta_schema() -> dict[str, Any]:
+    return json.loads(resources.files("kml_lint").joinpath("meta/rule.schema.json").read_text(encoding="utf-8"))
+
+
+def validate_rule_data(data: Any, source: str) -> None:
+    """Check one rule file against the meta-schema; raise ``RuleError`` naming the file and field."""
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(meta_schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        where = "/".join(str(p) for p in first.absolute_path) or "(top level)"
+        raise RuleError(f"{source}: {where}: {first.message}")
+
+
+def load_rule_file(path: Path, validate: bool) -> Rule:
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError(f"{source}: cannot read rule file: {exc}") from None
+    parsed = parse_yaml(text)
+    if parsed.error or len(parsed.documents) != 1:
+        problem = parsed.error.message if parsed.error else "expected exactly one YAML document"
+        raise RuleError(f"{source}: {problem}")
+    data = parsed.documents[0].data
+    if validate:
+        validate_rule_data(data, source)
+    if not isinstance(data, dict):
+        raise RuleError(f"{source}: a rule file holds a mapping")
+    if path.stem != data.get("id"):
+        raise RuleError(f"{source}: file name must be the rule id ({data.get('id')}.yaml)")
+    return build_rule(data, source, validate_params=validate)
+
+
+def build_rule(data: dict[str, Any], source: str, validate_params: bool = True) -> Rule:
+    check_data = data["check"]
+    check = None
+    engine = None
+    params: dict[str, Any] = {}
+    if "python" in check_data:
+        check = get_check(check_data["python"])
+        if check is None:
+            raise RuleError(f"{source}: check.python names no registered check: {check_data['python']}")
+        params = dict(check_data.get("params") or {})
+        if validate_params:
+            validate_params_for(check, params, f"{source}: check.params")
+    elif "schema" in check_data:
+        from .conditions import schema_condition
+
+        check = schema_condition(data["id"], check_data["target"], check_data["schema"], check_data["message"])
+    else:
+        engine = check_data["engine"]
+    applies = data.get("applies_to") or {}
+    kinds = frozenset(applies["kinds"]) if applies.get("kinds") else None
+    return Rule(
+        id=data["id"], name=data["name"], severity=Severity.parse(data["severity"]), summary=data["summary"],
+        description=data["description"].strip(), rationale=data["rationale"].strip(),
+        remediation=data["remediation"].strip(),
+        help_uri=data.get("help_uri") or f"{PROJECT_URL}/blob/v{__version__}/docs/rules/{data['id']}.md",
+        since=data["since"], status=data["status"], tags=tuple(data.get("tags") or ()), kinds=kinds, check=check,
+        engine=engine, params=params, security_severity=data.get("security_severity"),
+        see_also=dict(data.get("see_also") or {}), examples=dict(data.get("examples") or {}), source=source,
+    )
+
+
+def validate_params_for(check: CheckSpec, params: dict[str, Any], where: str) -> None:
+    from jsonschema import Draft202012Validator
+
+    errors = sorted(Draft202012Validator(check.params_schema).iter_errors(params), key=lambda e: list(e.path))
+    if errors:
+        first = errors[0]
+        name = "/".join(str(p) for p in first.absolute_path) or "(parameters)"
+        raise RuleError(f"{where}: parameter {name}: {first.message}")
+
+
+def load_rules(extra_dirs: Iterable[str] = (), validate_shipped: bool = False) -> list[Rule]:
+    """The shipped rules (validated by the test suite, not at every start) plus users' rule folders."""
+    rules: dict[str, Rule] = {}
+    names: dict[str, str] = {}
+    sources = [(rules_dir(), validate_shipped)] + [(Path(d), True) for d in extra_dirs]
+    for directory, validate in sources:
+        if not directory.is_dir():
+            raise RuleError(f"{directory}: rules folder not found")
+        for entry in sorted(os.listdir(directory)):
+            if not RULE_FILE.fullmatch(entry):
+                continue
+            rule = load_rule_file(directory / entry, validate)
+            if rule.id in rules:
+                raise RuleError(f"{rule.source}: rule {rule.id} is already defined by {rules[rule.id].source}")
+            if rule.name in names:
+                raise RuleError(f"{rule.source}: rule name {rule.name} is already used by {names[rule.name]}")
+            rules[rule.id] = rule
+            names[rule.name] = rule.id
+    return sorted(rules.values(), key=lambda r: r.id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Selection: ids, names and id prefixes; the most specific selector wins (flake8 / ruff semantics)
+
+
+def _specificity(selector: str, rule: Rule) -> int:
+    """How specifically ``selector`` names ``rule``: 0 when it does not; exact names beat any prefix."""
+    if selector in ("ALL",):
+        return 1
+    if selector == rule.name or selector == rule.id:
+        return 100
+    if rule.id.startswith(selector):
+        return 1 + len(selector)
+    return 0
+
+
+def check_selectors(selectors: Iterable[str], rules: list[Rule]) -> None:
+    unknown = [s for s in selectors if not any(_specificity(s, rule) for rule in rules)]
+    if unknown:
+        raise RuleError(f"unknown rule selector(s): {', '.join(unknown)} (use ids such as KML201, names such as "
+                        "gpu-without-toleration, or prefixes such as KML2)")
+
+
+def select_rules(rules: list[Rule], select: list[str] | None = None, ignore: list[str] | None = None,
+                 extend_select: list[str] | None = None, preview: bool = False) -> list[Rule]:
+    """The rules that run. Default selection: every stable rule (preview rules need ``preview`` or an id)."""
+    chosen_select = list(select) if select is not None else []
+    chosen_ignore = list(ignore or [])
+    extend = list(extend_select or [])
+    check_selectors([*chosen_select, *chosen_ignore, *extend], rules)
+    selected = []
+    for rule in rules:
+        best_in = max((_specificity(s, rule) for s in [*chosen_select, *extend]), default=0)
+        if select is None and best_in == 0:
+            best_in = 1  # the default selection is "ALL"
+        best_out = max((_specificity(s, rule) for s in chosen_ignore), default=0)
+        if best_in == 0 or best_out >= best_in:
+            continue
+        if rule.status == "preview" and not preview and best_in < 100:
+            continue
+        if rule.status == "deprecated" and best_in < 100:
+            continue
+        selected.append(rule)
+    return selected
+
+
+def find_rule(rules: list[Rule], key: str) -> Rule | None:
+    upper = key.upper()
+    for rule in rules:
+        if rule.id == upper or rule.name == key.lower():
+            return rule
+    return None

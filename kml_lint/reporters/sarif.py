@@ -1,0 +1,151 @@
+"""SARIF 2.1.0, built with sarif-om and ready for GitHub code scanning."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import attr
+import sarif_om as sarif
+
+from .. import __version__
+from ..findings import Finding
+from ..registry import PROJECT_URL, Rule
+from ..report import RunReport
+
+SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SRCROOT = "%SRCROOT%"
+FINGERPRINT_KEY = "kmlFingerprint/v1"
+
+
+def to_json(value: Any) -> Any:
+    """Serialise sarif-om's attrs classes by their SARIF property names.
+
+    Drops ``None`` and sarif-om's ``-1`` "unset" sentinels, but keeps every real value even when it equals
+    the attrs default: a result whose level is ``warning`` must still say so explicitly.
+    """
+    if attr.has(type(value)):
+        out: dict[str, Any] = {}
+        for field in attr.fields(type(value)):
+            item = getattr(value, field.name)
+            if item is None:
+                continue
+            if isinstance(item, (int, float)) and not isinstance(item, bool) and item == -1 and field.default == -1:
+                continue
+            out[field.metadata.get("schema_property_name", field.name)] = to_json(item)
+        return out
+    if isinstance(value, dict):
+        return {key: to_json(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json(item) for item in value]
+    return value
+
+
+def artifact_location(path: str, cwd: str) -> sarif.ArtifactLocation:
+    """Relative, forward-slash, percent-encoded URI under %SRCROOT%; absolute file URI outside it."""
+    if path == "-":
+        return sarif.ArtifactLocation(uri="stdin")
+    absolute = Path(cwd, path).resolve() if not os.path.isabs(path) else Path(path).resolve()
+    try:
+        relative = absolute.relative_to(Path(cwd).resolve())
+    except ValueError:
+        return sarif.ArtifactLocation(uri=absolute.as_uri())
+    return sarif.ArtifactLocation(uri=quote(relative.as_posix()), uri_base_id=SRCROOT)
+
+
+def _help_markdown(rule: Rule) -> str:
+    parts = [f"**{rule.summary}**", "", rule.description, "", "**Why it matters**", "", rule.rationale, "",
+             "**How to fix**", "", rule.remediation]
+    if rule.examples.get("bad"):
+        parts += ["", "Bad:", "", "```yaml", rule.examples["bad"].rstrip(), "```"]
+    if rule.examples.get("good"):
+        parts += ["", "Good:", "", "```yaml", rule.examples["good"].rstrip(), "```"]
+    parts += ["", f"[Rule documentation]({rule.help_uri})"]
+    return "\n".join(parts)
+
+
+def descriptor(rule: Rule) -> sarif.ReportingDescriptor:
+    properties: dict[str, Any] = {"tags": list(rule.tags)}
+    if rule.security_severity is not None:
+        properties["security-severity"] = f"{rule.security_severity:.1f}"
+        if "security" not in properties["tags"]:
+            properties["tags"].append("security")
+    return sarif.ReportingDescriptor(
+        id=rule.id,
+        name=rule.name,
+        short_description=sarif.MultiformatMessageString(text=rule.summary),
+        full_description=sarif.MultiformatMessageString(text=rule.description),
+        help=sarif.MultiformatMessageString(text=f"{rule.rationale}\n\nHow to fix: {rule.remediation}",
+                                            markdown=_help_markdown(rule)),
+        help_uri=rule.help_uri,
+        default_configuration=sarif.ReportingConfiguration(level=rule.severity.label),
+        properties=properties,
+    )
+
+
+def _logical_location(finding: Finding) -> list[sarif.LogicalLocation] | None:
+    obj = finding.obj
+    if obj.kind is None:
+        return None
+    name = obj.name or (f"{obj.generate_name}*" if obj.generate_name else None)
+    qualified = "/".join(part for part in (obj.kind, obj.namespace, name) if part)
+    properties = {key: value for key, value in (("apiVersion", obj.api_version), ("kind", obj.kind),
+                                                 ("namespace", obj.namespace), ("name", obj.name),
+                                                 ("generateName", obj.generate_name), ("pointer", finding.pointer))
+                  if value is not None}
+    location = sarif.LogicalLocation(fully_qualified_name=qualified, kind="resource", properties=properties)
+    if name:
+        location.name = name
+    return [location]
+
+
+def result(finding: Finding, rule_index: int, cwd: str) -> sarif.Result:
+    region = sarif.Region(start_line=finding.line, start_column=finding.col)
+    physical = sarif.PhysicalLocation(artifact_location=artifact_location(finding.path, cwd), region=region)
+    out = sarif.Result(
+        message=sarif.Message(text=finding.message),
+        rule_id=finding.rule_id,
+        rule_index=rule_index,
+        level=finding.severity.label,
+        locations=[sarif.Location(physical_location=physical, logical_locations=_logical_location(finding))],
+        partial_fingerprints={FINGERPRINT_KEY: finding.fingerprint},
+    )
+    if finding.suppression is not None:
+        kind = "inSource" if finding.suppression.kind in ("annotation", "comment") else "external"
+        suppression = sarif.Suppression(kind=kind, status="accepted")
+        if finding.suppression.reason:
+            suppression.justification = finding.suppression.reason
+        out.suppressions = [suppression]
+    return out
+
+
+def build(report: RunReport) -> sarif.SarifLog:
+    rules = list(report.rules)
+    index = {rule.id: number for number, rule in enumerate(rules)}
+    results = [result(f, index[f.rule_id], report.cwd) for f in report.findings() if f.rule_id in index]
+    notifications = [
+        sarif.Notification(message=sarif.Message(text=f"{path}: {message}"), level="warning")
+        for path, message in report.problems
+    ]
+    invocation = sarif.Invocation(execution_successful=True)
+    if notifications:
+        invocation.tool_execution_notifications = notifications
+    cwd_uri = Path(report.cwd).resolve().as_uri().rstrip("/") + "/"
+    run = sarif.Run(
+        tool=sarif.Tool(driver=sarif.ToolComponent(
+            name="kml-lint", version=__version__, semantic_version=__version__, information_uri=PROJECT_URL,
+            rules=[descriptor(rule) for rule in rules])),
+        results=results,
+        invocations=[invocation],
+        column_kind="unicodeCodePoints",
+        original_uri_base_ids={SRCROOT: sarif.ArtifactLocation(uri=cwd_uri)},
+    )
+    run.newline_sequences = None  # sarif-om's factory default; SARIF's own default is the same
+    return sarif.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])
+
+
+def render(report: RunReport) -> str:
+    return json.dumps(to_json(build(report)), indent=2, ensure_ascii=False) + "\n"
