@@ -38,7 +38,10 @@ _PRIVATE_KEY_FIELD = re.compile(r"[\"']private_key[\"']\s*:")
 # scheme://user:password@host. The lookbehind makes only the start of a scheme-like run a candidate,
 # so a long run of letters before "://" is scanned once, not once per letter.
 _URL_PASSWORD = re.compile(
-    r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}://(?P<user>[^\s/:@]*):(?P<password>[^\s/@]+)@[^\s@/]")
+    r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}://(?P<user>[^\s/:@]*):(?P<password>[^\s/@]+)@"
+    r"(?P<host>[^\s@/:?#]+)")
+# Hosts reserved for documentation (RFC 2606): credentials there are examples by definition.
+_EXAMPLE_HOST = re.compile(r"(?:.*\.)?(?:example|test|invalid)(?:\.(?:com|org|net))?", re.IGNORECASE)
 
 _EXAMPLE_SUFFIX = "EXAMPLE"  # AWS's documented example keys end with it
 
@@ -70,7 +73,7 @@ def find_credentials(text: str) -> list[CredentialMatch]:
                                      service_account.group()))
     for match in _URL_PASSWORD.finditer(text):
         password = match.group("password")
-        if not is_placeholder(password):
+        if not is_placeholder(password) and not _EXAMPLE_HOST.fullmatch(match.group("host")):
             found.append(CredentialMatch("a password in a URL", match.start("password"), match.end("password"),
                                          password))
     found.sort(key=lambda m: m.start)

@@ -17,6 +17,9 @@ _NAME_PARAMS = {
                         "description": "credential variable names that do not end with one of the suffixes"},
         "path_valued": {"type": "array", "items": {"type": "string"},
                         "description": "final words whose value may be a file path instead of the secret"},
+        "flag_words": {"type": "array", "items": {"type": "string"},
+                       "description": "words that make a name a switch (MYSQL_ALLOW_EMPTY_PASSWORD): a true/false "
+                                      "value there is a setting, not a secret"},
     },
     "required": ["suffixes"],
 }
@@ -29,16 +32,25 @@ def _words(name: str) -> list[str]:
     return [word for word in _WORD_SPLIT.split(name.upper()) if word]
 
 
+_BOOLEAN_LIKE = frozenset({"true", "false", "yes", "no", "on", "off", "1", "0", "y", "n"})
+
+
 def credential_name(name: str, suffixes: list[tuple[str, ...]], known: set[str]) -> tuple[str, ...] | None:
-    """The credential suffix the name ends with (``_ID`` may follow it), or ``None``."""
+    """The credential suffix the name ends with, or ``None``.
+
+    ``_ID`` may follow a key (``AWS_ACCESS_KEY_ID``), not a token (``PAD_TOKEN_ID`` is a vocabulary index).
+    """
     upper = name.upper()
     if upper in known:
         return (upper,)
     words = _words(name)
-    if words and words[-1] == "ID":
+    with_id = bool(words) and words[-1] == "ID"
+    if with_id:
         words = words[:-1]
     for suffix in suffixes:
         if len(words) >= len(suffix) and tuple(words[-len(suffix):]) == suffix:
+            if with_id and not suffix[-1].endswith("KEY"):
+                return None
             return suffix
     return None
 
@@ -51,6 +63,7 @@ def literal_env(ctx: Any, view: Any, container: Any, params: dict[str, Any]) -> 
     suffixes = [tuple(_words(s)) for s in params["suffixes"]]
     known = {name.upper() for name in params.get("known_names", [])}
     path_valued = {word.upper() for word in params.get("path_valued", [])}
+    flag_words = {word.upper() for word in params.get("flag_words", [])}
     for index, entry in enumerate(env):
         if not isinstance(entry, dict) or "valueFrom" in entry and entry.get("value") is None:
             continue
@@ -65,6 +78,8 @@ def literal_env(ctx: Any, view: Any, container: Any, params: dict[str, Any]) -> 
             continue
         if suffix[-1] in path_valued and _PATH_LIKE.fullmatch(text.strip()):
             continue  # GOOGLE_APPLICATION_CREDENTIALS=/var/secrets/key.json names a file, not a secret
+        if text.strip().lower() in _BOOLEAN_LIKE and flag_words.intersection(_words(name)):
+            continue  # MYSQL_ALLOW_EMPTY_PASSWORD=yes switches a feature on
         yield Hit(f"{container.pointer}/env/{index}/value",
                   f"env {name} holds a literal credential ({mask(text)}); anyone who can read the manifest or the "
                   "pod can read it: put it in a Secret, reference it with valueFrom.secretKeyRef, and rotate it",
