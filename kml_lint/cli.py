@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> Any:
     except KeyboardInterrupt:
         click.echo("kml-lint: interrupted", err=True)
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence
+    except Exception as exc:
         if os.environ.get("KML_LINT_DEBUG"):
             raise
         click.echo(f"kml-lint: internal error: {type(exc).__name__}: {exc} (set KML_LINT_DEBUG=1 for details)",

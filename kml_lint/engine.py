@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from .checks import Hit, RunContext
-from .findings import Finding, ObjectRef, Severity
 from .credentials import redact
+from .findings import Finding, ObjectRef, Severity
 from .objects import InvalidDocument, K8sObject, locate, objects_of
 from .registry import Rule
 from .source import SourceError, SourceText
@@ -80,18 +81,19 @@ class Engine:
         documents = parsed.documents
         candidates = [(doc, list(objects_of(doc))) for doc in documents]
         has_object = any(isinstance(o, K8sObject) for _, items in candidates for o in items)
-        if parsed.error is None and not has_object and not explicit:
+        fatal = [p for doc in documents for p in doc.problems if p.fatal]
+        if parsed.error is None and not fatal and not has_object and not explicit:
             result.skipped = "no document has apiVersion and kind" if documents else "empty"
             return result
+        if (parsed.error is not None or fatal) and _TEMPLATE_SYNTAX.search(text):
+            # One clear finding instead of a cascade of syntax errors in an unrendered Helm template.
+            first = parsed.error or fatal[0]
+            self._emit(result, INVALID_YAML,
+                       "unrendered template ({{ ... }}): this is not YAML yet; lint the rendered output instead, "
+                       f"e.g. `helm template . | kml-lint -` (parser: {first.message})", first.line, first.col)
+            return result
         if parsed.error is not None:
-            error = parsed.error
-            if _TEMPLATE_SYNTAX.search(text):
-                self._emit(result, INVALID_YAML,
-                           "unrendered template ({{ ... }}): this is not YAML yet; lint the rendered output "
-                           f"instead, e.g. `helm template . | kml-lint -` (parser: {error.message})",
-                           error.line, error.col)
-            else:
-                self._emit(result, INVALID_YAML, error.message, error.line, error.col)
+            self._emit(result, INVALID_YAML, parsed.error.message, parsed.error.line, parsed.error.col)
         ctx = FileContext(self.run, text)
         for doc, items in candidates:
             for problem in doc.problems:
@@ -119,7 +121,7 @@ class Engine:
             return
         try:
             views = self._workloads.views(obj)
-        except Exception as exc:  # noqa: BLE001 - a bad table row must not stop the run
+        except Exception as exc:
             self._internal_error(result, obj, "pod-template discovery", exc)
             return
         for view in views:
@@ -137,7 +139,7 @@ class Engine:
     def _run(self, result: FileResult, rule: Rule, obj: K8sObject, subject: str, call: Any) -> None:
         try:
             hits: list[Hit] = list(call())
-        except Exception as exc:  # noqa: BLE001 - one failing rule must not stop the others
+        except Exception as exc:
             self._internal_error(result, obj, f"rule {rule.id} ({rule.name})", exc)
             return
         for hit in hits:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from . import __version__
 from .checks import CheckSpec, get_check
@@ -110,6 +111,23 @@ def load_rule_file(path: Path, validate: bool) -> Rule:
     return build_rule(data, source, validate_params=validate)
 
 
+def reflow(text: str) -> str:
+    """Join the hard-wrapped lines of each paragraph (rule files wrap at 110 columns; outputs should not).
+
+    Blank lines separate paragraphs; lines starting with ``-`` or indentation keep their own line.
+    """
+    paragraphs = []
+    for block in text.strip().split("\n\n"):
+        lines: list[str] = []
+        for line in block.splitlines():
+            if lines and not line.startswith(("-", " ", "*")) and not lines[-1].endswith(":"):
+                lines[-1] = f"{lines[-1]} {line.strip()}"
+            else:
+                lines.append(line.rstrip())
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
+
+
 def build_rule(data: dict[str, Any], source: str, validate_params: bool = True) -> Rule:
     check_data = data["check"]
     check = None
@@ -132,8 +150,8 @@ def build_rule(data: dict[str, Any], source: str, validate_params: bool = True) 
     kinds = frozenset(applies["kinds"]) if applies.get("kinds") else None
     return Rule(
         id=data["id"], name=data["name"], severity=Severity.parse(data["severity"]), summary=data["summary"],
-        description=data["description"].strip(), rationale=data["rationale"].strip(),
-        remediation=data["remediation"].strip(),
+        description=reflow(data["description"]), rationale=reflow(data["rationale"]),
+        remediation=reflow(data["remediation"]),
         help_uri=data.get("help_uri") or f"{PROJECT_URL}/blob/v{__version__}/docs/rules/{data['id']}.md",
         since=data["since"], status=data["status"], tags=tuple(data.get("tags") or ()), kinds=kinds, check=check,
         engine=engine, params=params, security_severity=data.get("security_severity"),

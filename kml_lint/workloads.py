@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any, Iterator
+from typing import Any
 
 from .objects import K8sObject
 from .yamlfold import escape_pointer_token, parse_yaml

@@ -90,7 +90,7 @@ for _words, _value in (
 
 _NUMBER_START = frozenset("+-.0123456789")
 _OCTAL = re.compile(r"[-+]?0[0-7]+")
-_INT = re.compile(r"[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|[0-9]+)")
+_INT = re.compile(r"[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
 _TAG_PREFIX = "tag:yaml.org,2002:"
@@ -142,7 +142,14 @@ class _Frame:
     """One open mapping or sequence while folding."""
 
     __slots__ = (
-        "container", "pointer", "is_map", "key", "key_pos", "anchor", "size", "merges",
+        "anchor",
+        "container",
+        "is_map",
+        "key",
+        "key_pos",
+        "merges",
+        "pointer",
+        "size",
     )
 
     def __init__(self, container: Any, pointer: str, is_map: bool, anchor: str | None) -> None:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 
 import pytest
-
-from functools import cache
 
 from kml_lint.checks import RunContext, check
 from kml_lint.engine import Engine, FileResult

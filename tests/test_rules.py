@@ -3,10 +3,7 @@ pass.yaml (the near misses) none of that rule."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-
 from conftest import ROOT, all_rules, expected_markers, lint_text
 
 FIXTURES = ROOT / "tests" / "rules"

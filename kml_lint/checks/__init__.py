@@ -8,8 +8,9 @@ severity, and prefixes the message with the object, role and container it is abo
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, NamedTuple
+from typing import Any, NamedTuple
 
 TARGETS = ("object", "pod", "container")
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from fnmatch import fnmatchcase
-from typing import Any, Iterator
+from typing import Any
 
 from ..quantity import is_whole, parse_quantity
 from . import Hit, check

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ..credentials import PREFILTER, find_credentials, is_placeholder, mask
 from ..objects import K8sObject
@@ -65,7 +66,7 @@ def literal_env(ctx: Any, view: Any, container: Any, params: dict[str, Any]) -> 
     path_valued = {word.upper() for word in params.get("path_valued", [])}
     flag_words = {word.upper() for word in params.get("flag_words", [])}
     for index, entry in enumerate(env):
-        if not isinstance(entry, dict) or "valueFrom" in entry and entry.get("value") is None:
+        if not isinstance(entry, dict) or ("valueFrom" in entry and entry.get("value") is None):
             continue
         name, value = entry.get("name"), entry.get("value")
         if not isinstance(name, str) or value is None or isinstance(value, (dict, list)):

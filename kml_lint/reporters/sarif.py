@@ -21,6 +21,12 @@ SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "kmlFingerprint/v1"
 
 
+# Fields whose sarif-om factory default is noise in every log (SARIF's own defaults say the same).
+_NOISY_DEFAULTS = frozenset({"contents", "language", "newline_sequences"})
+# Properties a reader expects first.
+_LEADING = ("$schema", "version")
+
+
 def to_json(value: Any) -> Any:
     """Serialise sarif-om's attrs classes by their SARIF property names.
 
@@ -35,8 +41,10 @@ def to_json(value: Any) -> Any:
                 continue
             if isinstance(item, (int, float)) and not isinstance(item, bool) and item == -1 and field.default == -1:
                 continue
+            if field.name in _NOISY_DEFAULTS:
+                continue
             out[field.metadata.get("schema_property_name", field.name)] = to_json(item)
-        return out
+        return {**{key: out.pop(key) for key in _LEADING if key in out}, **out}
     if isinstance(value, dict):
         return {key: to_json(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
@@ -143,7 +151,6 @@ def build(report: RunReport) -> sarif.SarifLog:
         column_kind="unicodeCodePoints",
         original_uri_base_ids={SRCROOT: sarif.ArtifactLocation(uri=cwd_uri)},
     )
-    run.newline_sequences = None  # sarif-om's factory default; SARIF's own default is the same
     return sarif.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])
 
 
