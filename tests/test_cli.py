@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import ROOT
+
 from kml_lint.cli import command
 
 EXAMPLES = ROOT / "examples"
@@ -95,9 +95,9 @@ def test_options_anywhere_and_folder_named_rules(tmp_path: Path) -> None:
 
 
 def test_stdin_and_stdin_filename() -> None:
-    code, out, _ = run("-", "--stdin-filename", "rendered/job.yaml", input=GPU_JOB)
+    _, out, _ = run("-", "--stdin-filename", "rendered/job.yaml", input=GPU_JOB)
     assert "rendered/job.yaml:12:18: warning KML301" in out
-    code, out, _ = run("-", input=GPU_JOB)
+    _, out, _ = run("-", input=GPU_JOB)
     assert out.startswith("-:12:18:")
 
 
@@ -118,7 +118,7 @@ def test_folder_walk_skips_non_manifests(tmp_path: Path) -> None:
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
     (chart / "values-gpu.yaml").write_text("gpu: {{ oops\n")
     (chart / "templates" / "job.yaml").write_text("{{ .Values.job }}\n")
-    code, out, err = run(str(tmp_path), "--verbose", "--format", "json")
+    _, out, err = run(str(tmp_path), "--verbose", "--format", "json")
     report = json.loads(out)
     linted = {Path(f["path"]).name for f in report["findings"]}
     assert linted == {"job.yaml"}
@@ -166,7 +166,7 @@ def test_broken_files_are_reported_and_others_still_linted(tmp_path: Path) -> No
 def test_bom_utf16_and_crlf(tmp_path: Path) -> None:
     (tmp_path / "bom.yaml").write_bytes(b"\xef\xbb\xbf" + GPU_JOB.replace("\n", "\r\n").encode())
     (tmp_path / "utf16.yaml").write_bytes(GPU_JOB.encode("utf-16"))
-    code, out, _ = run(str(tmp_path), "--format", "json")
+    _, out, _ = run(str(tmp_path), "--format", "json")
     lines = {(Path(f["path"]).name, f["line"], f["column"]) for f in json.loads(out)["findings"]}
     assert lines == {("bom.yaml", 12, 18), ("utf16.yaml", 12, 18)}
 
@@ -189,7 +189,7 @@ def test_list_rules_and_explain() -> None:
 
 
 def test_empty_folder_warns(tmp_path: Path) -> None:
-    code, out, err = run(str(tmp_path))
+    code, _, err = run(str(tmp_path))
     assert code == 0 and "no Kubernetes manifest" in err
 
 

@@ -9,8 +9,8 @@ import os
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, all_rules
+
 from kml_lint import __version__
 from kml_lint.engine import Engine
 from kml_lint.report import RunReport

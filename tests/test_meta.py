@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import ROOT, all_rules
+
 from kml_lint.checks import registry as check_registry
 from kml_lint.docs import generated_files
 from kml_lint.registry import RuleError, load_rule_file, rules_dir, validate_rule_data

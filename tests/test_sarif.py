@@ -7,9 +7,9 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, all_rules
 from jsonschema import Draft7Validator
 
-from conftest import ROOT, all_rules
 from kml_lint.engine import Engine
 from kml_lint.report import RunReport
 from kml_lint.reporters.sarif import render
@@ -75,7 +75,8 @@ AWKWARD = {
                   "          containers: [{name: c, image: busybox}]\n  - {metadata: {name: x}}\n"),
     "generate-name.yaml": ("apiVersion: batch/v1\nkind: Job\nmetadata: {generateName: run-}\nspec:\n  template:\n"
                            "    spec:\n      containers: [{name: c, image: busybox}]\n"),
-    "dir with space/näme.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: x}]\n",
+    "dir with space/näme.yaml": ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+                                 "  containers: [{name: c, image: x}]\n"),
 }
 
 

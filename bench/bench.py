@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Benchmark kml-lint against the YAML parser's own floor. Run by hand, never in CI.
+
+    .venv/bin/python bench/bench.py [--corpus ../shared/corpus/real] [--runs 5] [--quick]
+
+Every figure is the median of several runs, and every comparison is a ratio measured in the same run
+(the machine is shared and noisy, so absolute seconds mean little). Prints a markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def median_time(function: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def corpus_texts(corpus: Path) -> list[tuple[str, str]]:
+    from kml_lint.discovery import discover
+    from kml_lint.source import SourceText, read_path
+
+    texts = []
+    for target in discover([str(corpus)]).targets:
+        source = read_path(target.path)
+        if isinstance(source, SourceText):
+            texts.append((target.path, source.text))
+    return texts
+
+
+def event_floor(texts: list[tuple[str, str]]) -> None:
+    """libyaml's event stream alone: the cost no YAML-reading linter can go below."""
+    from kml_lint.yamlfold import CParser
+
+    for _, text in texts:
+        parser = CParser(text)
+        try:
+            while type(parser.get_event()).__name__ != "StreamEndEvent":
+                pass
+        except Exception:  # noqa: BLE001 - broken files count as parsed as far as they go
+            pass
+        parser.dispose()
+
+
+def ruamel_safe(texts: list[tuple[str, str]]) -> None:
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="safe", pure=False)
+    for _, text in texts:
+        try:
+            list(yaml.load_all(text))
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def lint_in_process(texts: list[tuple[str, str]], schemas: bool) -> Callable[[], None]:
+    from kml_lint.checks import RunContext
+    from kml_lint.engine import Engine
+    from kml_lint.registry import load_rules, select_rules
+
+    rules = select_rules(load_rules())
+    engine = Engine(rules, RunContext())
+    if schemas and hasattr(engine, "enable_schemas"):
+        engine.enable_schemas()
+
+    def run() -> None:
+        for path, text in texts:
+            engine.lint_text(path, text, explicit=False)
+
+    return run
+
+
+def command(args: list[str], runs: int) -> tuple[float, float]:
+    """Median wall time and median peak memory (MiB) of a whole command, via /usr/bin/time -v."""
+    walls, peaks = [], []
+    timer = shutil.which("time") or "/usr/bin/time"
+    for _ in range(runs):
+        start = time.perf_counter()
+        if os.path.exists(timer):
+            proc = subprocess.run([timer, "-v", *args], capture_output=True, text=True)
+            match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+            peaks.append(int(match.group(1)) / 1024 if match else float("nan"))
+        else:
+            subprocess.run(args, capture_output=True)
+            peaks.append(float("nan"))
+        walls.append(time.perf_counter() - start)
+    return statistics.median(walls), statistics.median(peaks)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus" / "real"))
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="skip the 10x corpus and checkov")
+    args = parser.parse_args()
+    corpus = Path(args.corpus)
+    if not corpus.is_dir():
+        print(f"corpus not found: {corpus}", file=sys.stderr)
+        return 2
+
+    from kml_lint.yamlfold import CParser
+
+    module = getattr(CParser, "__module__", "")
+    assert "_ruamel_yaml" in module, f"ruamel.yaml's C parser is not in use ({module}); install ruamel.yaml.clib"
+
+    texts = corpus_texts(corpus)
+    megabytes = sum(len(t.encode()) for _, t in texts) / 1e6
+    print(f"corpus: {corpus} ({len(texts)} files, {megabytes:.1f} MB); C parser: {module}; median of {args.runs}\n")
+
+    rows: list[tuple[str, str, str]] = []
+    floor = median_time(lambda: event_floor(texts), args.runs)
+    rows.append(("libyaml event stream (floor)", f"{floor:.2f} s", "1.00×"))
+    safe = median_time(lambda: ruamel_safe(texts), args.runs)
+    rows.append(("ruamel.yaml safe load, C-backed (reference)", f"{safe:.2f} s", f"{safe / floor:.2f}×"))
+    off = median_time(lint_in_process(texts, schemas=False), args.runs)
+    rows.append(("kml-lint in process, all rules, schemas off", f"{off:.2f} s", f"{off / floor:.2f}× (target ≤ 4×)"))
+
+    kml = [sys.executable, "-m", "kml_lint"]
+    wall, peak = command([*kml, str(corpus), "--format", "json"], max(3, args.runs // 2))
+    rows.append(("kml-lint whole command on the corpus", f"{wall:.2f} s, {peak:.0f} MiB", ""))
+
+    small = ROOT / "examples" / "train-job.yaml"
+    one, _ = command([*kml, str(small)], args.runs)
+    imp, _ = command([sys.executable, "-c", "import ruamel.yaml"], args.runs)
+    rows.append(("one small file, whole command", f"{one:.3f} s",
+                 f"{one / imp:.1f}× `python -c 'import ruamel.yaml'` (target ≤ 0.3 s)"))
+
+    if not args.quick:
+        with tempfile.TemporaryDirectory() as tmp:
+            for copy in range(10):
+                shutil.copytree(corpus, Path(tmp) / f"copy{copy}")
+            wall10, peak10 = command([*kml, tmp, "--format", "json"], 3)
+        rows.append(("10× corpus, whole command", f"{wall10:.2f} s, {peak10:.0f} MiB",
+                     f"time {wall10 / wall:.1f}×, memory {peak10 / peak:.2f}× the 1× corpus"))
+        if shutil.which("checkov"):
+            ck_wall, ck_peak = command(["checkov", "-d", str(corpus), "--framework", "kubernetes", "--quiet"], 1)
+            rows.append(("checkov -d … --framework kubernetes", f"{ck_wall:.2f} s, {ck_peak:.0f} MiB",
+                         f"kml-lint is {ck_wall / wall:.1f}× faster, uses {peak / ck_peak:.2f}× the memory"))
+
+    width = max(len(r[0]) for r in rows)
+    print(f"| {'figure':<{width}} | measured | ratio |")
+    print(f"|{'-' * (width + 2)}|---|---|")
+    for name, value, ratio in rows:
+        print(f"| {name:<{width}} | {value} | {ratio} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
