@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from . import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+FAIL_ON = ("error", "warning", "note", "never")
 
 
-def _split(values: tuple[str, ...]) -> list[str]:
+def _split(values: tuple[str, ...] | list[str]) -> list[str]:
     """``--select KML1,KML3 --select KML401`` -> ``[KML1, KML3, KML401]``."""
-    return [item.strip() for value in values for item in value.split(",") if item.strip()]
+    return [item.strip() for value in values for item in str(value).split(",") if item.strip()]
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"kml-lint: error: {message}", err=True)
     sys.exit(EXIT_USAGE)
 
@@ -37,18 +38,27 @@ def _use_color(output: str | None) -> bool:
               show_default=True, help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to FILE.")
 @click.option("--select", multiple=True, metavar="RULES", help="Only these rules (ids, names or prefixes such as KML2; "
-              "comma-separated, repeatable).")
+              "comma-separated, repeatable). Replaces the configuration's select.")
 @click.option("--extend-select", multiple=True, metavar="RULES", help="Add rules to the selection.")
 @click.option("--ignore", multiple=True, metavar="RULES", help="Never run these rules.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]), default="error",
-              show_default=True, help="Exit 1 when a finding at or above this severity remains.")
+@click.option("--preview", is_flag=True, default=None, help="Also run rules whose status is preview.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
+              help="Exit 1 when an unsuppressed finding at or above this severity remains [default: error].")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip matching files and folders (repeatable).")
 @click.option("--force-exclude", is_flag=True, help="Apply the skip rules to files named on the command line too "
               "(for pre-commit hooks).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Configuration file (default: the nearest .kml-lint.yaml, or [tool.kml-lint] in pyproject.toml).")
+@click.option("--isolated", is_flag=True, help="Ignore configuration files.")
+@click.option("--show-config", is_flag=True, help="Print the effective configuration and exit.")
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Report only findings that are not in this baseline.")
+@click.option("--write-baseline", is_flag=True, help="Print a baseline of today's findings (JSON) and exit 0.")
+@click.option("--show-suppressed", is_flag=True, help="List suppressed findings too (text output).")
 @click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False), help="Load more rule files from DIR.")
 @click.option("--platform", metavar="NAME", help="The platform the cluster runs on (gke adds GPU tolerations).")
-@click.option("--max-file-size", type=click.IntRange(min=1), default=10 * 1024 * 1024, show_default=True,
-              help="Skip (and report) files larger than this many bytes.")
+@click.option("--max-file-size", type=click.IntRange(min=1), default=None,
+              help="Skip (and report) files larger than this many bytes [default: 10 MiB].")
 @click.option("--stdin-filename", metavar="NAME", help="The name to show for input read from '-'.")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--explain", metavar="RULE", help="Print one rule's documentation and exit.")
@@ -56,27 +66,34 @@ def _use_color(output: str | None) -> bool:
 @click.version_option(__version__, "--version", prog_name="kml-lint")
 @click.pass_context
 def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, output: str | None,
-            select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str,
-            exclude: tuple[str, ...], force_exclude: bool, rules_dir: tuple[str, ...], platform: str | None,
-            max_file_size: int, stdin_filename: str | None, list_rules: bool, explain: str | None,
-            verbose: bool) -> None:
+            **options: Any) -> None:
     """Lint Kubernetes manifests of ML workloads: files, folders (walked recursively) or - for stdin.
 
-    Exit codes: 0 no finding at or above --fail-on, 1 there are, 2 usage error or internal failure.
+    Exit codes: 0 no unsuppressed finding at or above --fail-on, 1 there are, 2 usage error or internal failure.
     """
-    from .registry import RuleError, find_rule, load_rules, select_rules
+    from .config import ConfigError, dump, find_config, load_config
+    from .registry import RuleError, find_rule, load_rules
 
     try:
-        rules = load_rules(rules_dir)
+        config = load_config(None if options["isolated"] else (options["config_path"] or find_config()))
+    except ConfigError as exc:
+        _fail(str(exc))
+    settings = effective_settings(config, options)
+    try:
+        rules = load_rules(settings["rules-dirs"])
     except RuleError as exc:
         _fail(str(exc))
-    if list_rules or explain:
+    if options["show_config"]:
+        click.echo(f"# effective configuration (file: {config.source or 'none'})")
+        click.echo(dump({key: value for key, value in settings.items() if value not in (None, [], {})}), nl=False)
+        return
+    if options["list_rules"] or options["explain"]:
         from .docs import explain_text, list_rules_text
 
-        if explain:
-            rule = find_rule(rules, explain)
+        if options["explain"]:
+            rule = find_rule(rules, options["explain"])
             if rule is None:
-                _fail(f"no rule named {explain!r} (see kml-lint --list-rules)")
+                _fail(f"no rule named {options['explain']!r} (see kml-lint --list-rules)")
             click.echo(explain_text(rule), nl=False)
         else:
             click.echo(list_rules_text(rules), nl=False)
@@ -86,37 +103,139 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
         click.echo("Try 'kml-lint --help' for help.", err=True)
         sys.exit(EXIT_USAGE)
     try:
-        selected = select_rules(rules, _split(select) if select else None, _split(ignore), _split(extend_select))
-    except RuleError as exc:
+        selected = configured_rules(rules, settings, config)
+    except (RuleError, ConfigError) as exc:
         _fail(str(exc))
 
     from .run import RunOptions, lint_paths
 
-    options = RunOptions(list(paths), selected, excludes=list(exclude), force_exclude=force_exclude,
-                         max_file_size=max_file_size, platform=platform, stdin_filename=stdin_filename)
+    baseline = None
+    if settings["baseline"] and not options["write_baseline"]:
+        from .suppress import load_baseline
+
+        try:
+            baseline = load_baseline(settings["baseline"])
+        except ValueError as exc:
+            _fail(str(exc))
+    run_options = RunOptions(
+        list(paths), selected, excludes=settings["exclude"], force_exclude=options["force_exclude"],
+        max_file_size=settings["max-file-size"], platform=settings["platform"],
+        stdin_filename=options["stdin_filename"], config=config, baseline=baseline,
+        peer_annotations=peer_annotations(settings["peer-annotations"], rules))
     try:
-        report = lint_paths(options)
+        report = lint_paths(run_options)
     except FileNotFoundError as exc:
         _fail(f"path does not exist: {exc.args[0]}")
 
     for path, message in report.problems:
         click.echo(f"kml-lint: warning: {path}: {message}", err=True)
-    if verbose:
+    if options["verbose"]:
         for path, reason in report.skipped:
             click.echo(f"kml-lint: skipped {path}: {reason}", err=True)
     if not report.files:
         click.echo("kml-lint: warning: no Kubernetes manifest found in the given paths"
-                   + ("" if verbose else " (--verbose lists what was skipped)"), err=True)
+                   + ("" if options["verbose"] else " (--verbose lists what was skipped)"), err=True)
 
+    if options["write_baseline"]:
+        from .suppress import baseline_document
+
+        _write(baseline_document(report.findings()), output)
+        sys.exit(EXIT_OK)
     from .reporters import render
 
-    text = render(output_format, report, color=_use_color(output) and output_format == "text")
+    color = _use_color(output) and output_format == "text"
+    text = render(output_format, report, color=color, show_suppressed=options["show_suppressed"])
+    _write(text, output)
+    sys.exit(EXIT_FINDINGS if report.fails(settings["fail-on"]) else EXIT_OK)
+
+
+def _write(text: str, output: str | None) -> None:
     if output:
         with open(output, "w", encoding="utf-8") as handle:
             handle.write(text)
     else:
         click.echo(text, nl=False)
-    sys.exit(EXIT_FINDINGS if report.fails(fail_on) else EXIT_OK)
+
+
+def effective_settings(config: Any, options: dict[str, Any]) -> dict[str, Any]:
+    """Command line over configuration file over defaults."""
+    base = config.base_dir
+
+    def from_config_path(value: str | None) -> str | None:
+        return os.path.join(base, value) if value and not os.path.isabs(value) else value
+
+    cli_select = _split(options["select"]) if options["select"] else None
+    return {
+        "select": cli_select if cli_select is not None else config.get("select"),
+        "extend-select": [*(config.get("extend-select") or []), *_split(options["extend_select"])],
+        "ignore": [*(config.get("ignore") or []), *_split(options["ignore"])],
+        "preview": bool(options["preview"] if options["preview"] is not None else config.get("preview", False)),
+        "fail-on": options["fail_on"] or config.get("fail-on") or "error",
+        "exclude": [*(config.get("exclude") or []), *options["exclude"]],
+        "per-file-ignores": config.get("per-file-ignores") or {},
+        "severity": config.get("severity") or {},
+        "rules": config.get("rules") or {},
+        "exemptions": config.get("exemptions") or [],
+        "platform": options["platform"] or config.get("platform"),
+        "max-file-size": options["max_file_size"] or config.get("max-file-size") or 10 * 1024 * 1024,
+        "baseline": options["baseline_path"] or from_config_path(config.get("baseline")),
+        "rules-dirs": [*(from_config_path(d) for d in config.get("rules-dirs") or []), *options["rules_dir"]],
+        "peer-annotations": config.get("peer-annotations", False),
+    }
+
+
+def configured_rules(rules: list[Any], settings: dict[str, Any], config: Any) -> list[Any]:
+    """Select rules, then apply the configuration's severity overrides and parameters."""
+    from .config import ConfigError
+    from .findings import Severity
+    from .registry import RuleError, check_selectors, select_rules, specificity, validate_params_for
+
+    selected = select_rules(rules, settings["select"], settings["ignore"], settings["extend-select"],
+                            preview=settings["preview"])
+    overrides: dict[str, dict[str, Any]] = {}
+    for key, level in settings["severity"].items():
+        overrides.setdefault(key, {})["severity"] = level
+    for key, entry in settings["rules"].items():
+        overrides.setdefault(key, {}).update(entry)
+    if overrides:
+        try:
+            check_selectors(list(overrides), rules)
+        except RuleError as exc:
+            raise ConfigError(f"{config.source}: {exc}") from None
+    out = []
+    for rule in selected:
+        severity, params = None, {}
+        # Broad selectors (KML2) first, so that a specific one (an id or a name) wins.
+        matching = sorted((specificity(key, rule), key) for key in overrides if specificity(key, rule))
+        for _, key in matching:
+            entry = overrides[key]
+            severity = Severity.parse(entry["severity"]) if entry.get("severity") else severity
+            params.update(entry.get("params") or {})
+        if params:
+            if rule.check is None or rule.check.name.startswith("schema:"):
+                raise ConfigError(f"{config.where('/rules')}: rule {rule.id} takes no parameters")
+            merged = {**rule.params, **params}
+            try:
+                validate_params_for(rule.check, merged, f"{config.where('/rules')}: rules.{rule.id}.params")
+            except RuleError as exc:
+                raise ConfigError(str(exc)) from None
+            rule = rule.with_overrides(severity, params)
+        elif severity is not None:
+            rule = rule.with_overrides(severity)
+        out.append(rule)
+    return out
+
+
+def peer_annotations(setting: Any, rules: list[Any]) -> dict[str, dict[str, list[str]]] | None:
+    """The peers whose suppression annotations are honoured (setting ``peer-annotations``), with their mapping."""
+    if not setting:
+        return None
+    from .registry import peer_rule_map
+    from .suppress import PEER_ANNOTATIONS
+
+    wanted = PEER_ANNOTATIONS if setting is True else tuple(setting)
+    mapping = peer_rule_map(rules)
+    return {peer: mapping.get(peer, {}) for peer in wanted}
 
 
 def main(argv: list[str] | None = None) -> Any:

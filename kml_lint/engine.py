@@ -14,6 +14,7 @@ from .findings import Finding, ObjectRef, Severity
 from .objects import InvalidDocument, K8sObject, locate, objects_of
 from .registry import Rule
 from .source import SourceError, SourceText
+from .suppress import Directive, annotation_directives
 from .workloads import WorkloadTable, builtin_table
 from .yamlfold import parse_yaml
 
@@ -48,15 +49,19 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     objects: int = 0
     skipped: str | None = None  # why a file met while walking a folder is not a manifest
+    directives: list[Directive] = field(default_factory=list)  # suppression annotations met in the file
 
 
 class Engine:
     """Runs a fixed set of selected rules; one instance serves a whole run."""
 
     def __init__(self, rules: Iterable[Rule], run: RunContext | None = None,
-                 workloads: WorkloadTable | None = None) -> None:
+                 workloads: WorkloadTable | None = None,
+                 peer_annotations: dict[str, dict[str, list[str]]] | None = None) -> None:
         self.rules = list(rules)
         self.run = run or RunContext()
+        self.peer_annotations = peer_annotations
+        self._variants: dict[frozenset[str], Engine] = {}
         by_id = {rule.id: rule for rule in self.rules}
         self._engine_rules = {rid: by_id.get(rid) for rid in (INTERNAL_ERROR, INVALID_YAML, INVALID_OBJECT)}
         self._object_rules = [r for r in self.rules if r.target == "object"]
@@ -67,15 +72,21 @@ class Engine:
 
     # -- entry points ---------------------------------------------------------------------------
 
-    def lint_source(self, path: str, source: SourceText | SourceError, explicit: bool) -> FileResult:
+    def lint_source(self, path: str, source: SourceText | SourceError, explicit: bool,
+                    disabled: frozenset[str] = frozenset()) -> FileResult:
         """Lint decoded text, or report why the file could not be read (always reported, never skipped)."""
         if isinstance(source, SourceError):
             result = FileResult(path)
-            self._emit(result, INVALID_YAML, source.message, source.line, source.col)
+            if INVALID_YAML not in disabled:
+                self._emit(result, INVALID_YAML, source.message, source.line, source.col)
             return result
-        return self.lint_text(path, source.text, explicit)
+        return self.lint_text(path, source.text, explicit, disabled)
 
-    def lint_text(self, path: str, text: str, explicit: bool = True) -> FileResult:
+    def lint_text(self, path: str, text: str, explicit: bool = True,
+                  disabled: frozenset[str] = frozenset()) -> FileResult:
+        """Lint one file's text. ``disabled``: rule ids that do not run on this file (per-file-ignores)."""
+        if disabled:
+            return self._without(disabled).lint_text(path, text, explicit)
         result = FileResult(path)
         parsed = parse_yaml(text)
         documents = parsed.documents
@@ -110,10 +121,24 @@ class Engine:
         result.findings.sort(key=Finding.sort_key)
         return result
 
+    def _without(self, disabled: frozenset[str]) -> Engine:
+        """An engine for the same run minus some rules (cached: per-file-ignores repeat across files)."""
+        if disabled not in self._variants:
+            self._variants[disabled] = Engine([r for r in self.rules if r.id not in disabled], self.run,
+                                              self._workloads, self.peer_annotations)
+        return self._variants[disabled]
+
     # -- rules over one object ------------------------------------------------------------------
+
+    def _annotations(self, result: FileResult, obj: K8sObject, annotations: dict[str, Any], pointer: str) -> None:
+        if annotations:
+            result.directives.extend(annotation_directives(
+                result.path, annotations, pointer, obj.ref.document, obj.document.positions,
+                f"{pointer}/metadata/annotations", self.peer_annotations))
 
     def _lint_object(self, result: FileResult, ctx: FileContext, obj: K8sObject) -> None:
         kind = obj.group_kind
+        self._annotations(result, obj, obj.annotations, obj.base)
         for rule in self._object_rules:
             if rule.kinds is None or kind in rule.kinds:
                 self._run(result, rule, obj, obj.describe(), lambda r=rule: r.check.function(ctx, obj, r.params))
@@ -125,6 +150,9 @@ class Engine:
             self._internal_error(result, obj, "pod-template discovery", exc)
             return
         for view in views:
+            template_annotations = view.metadata.get("annotations")
+            if isinstance(template_annotations, dict) and view.pointer != obj.base:
+                self._annotations(result, obj, template_annotations, view.pointer)
             subject = view.describe()
             for rule in self._pod_rules:
                 if rule.kinds is None or kind in rule.kinds:

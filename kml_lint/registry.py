@@ -194,7 +194,7 @@ def load_rules(extra_dirs: Iterable[str] = (), validate_shipped: bool = False) -
 # Selection: ids, names and id prefixes; the most specific selector wins (flake8 / ruff semantics)
 
 
-def _specificity(selector: str, rule: Rule) -> int:
+def specificity(selector: str, rule: Rule) -> int:
     """How specifically ``selector`` names ``rule``: 0 when it does not; exact names beat any prefix."""
     if selector in ("ALL",):
         return 1
@@ -206,7 +206,7 @@ def _specificity(selector: str, rule: Rule) -> int:
 
 
 def check_selectors(selectors: Iterable[str], rules: list[Rule]) -> None:
-    unknown = [s for s in selectors if not any(_specificity(s, rule) for rule in rules)]
+    unknown = [s for s in selectors if not any(specificity(s, rule) for rule in rules)]
     if unknown:
         raise RuleError(f"unknown rule selector(s): {', '.join(unknown)} (use ids such as KML201, names such as "
                         "gpu-without-toleration, or prefixes such as KML2)")
@@ -221,10 +221,10 @@ def select_rules(rules: list[Rule], select: list[str] | None = None, ignore: lis
     check_selectors([*chosen_select, *chosen_ignore, *extend], rules)
     selected = []
     for rule in rules:
-        best_in = max((_specificity(s, rule) for s in [*chosen_select, *extend]), default=0)
+        best_in = max((specificity(s, rule) for s in [*chosen_select, *extend]), default=0)
         if select is None and best_in == 0:
             best_in = 1  # the default selection is "ALL"
-        best_out = max((_specificity(s, rule) for s in chosen_ignore), default=0)
+        best_out = max((specificity(s, rule) for s in chosen_ignore), default=0)
         if best_in == 0 or best_out >= best_in:
             continue
         if rule.status == "preview" and not preview and best_in < 100:
@@ -241,3 +241,13 @@ def find_rule(rules: list[Rule], key: str) -> Rule | None:
         if rule.id == upper or rule.name == key.lower():
             return rule
     return None
+
+
+def peer_rule_map(rules: Iterable[Rule]) -> dict[str, dict[str, list[str]]]:
+    """``{peer: {peer's rule id: [kml-lint ids]}}`` from every rule's ``see_also`` (migration and annotations)."""
+    mapping: dict[str, dict[str, list[str]]] = {}
+    for rule in rules:
+        for peer, ids in rule.see_also.items():
+            for peer_id in ids:
+                mapping.setdefault(peer, {}).setdefault(peer_id, []).append(rule.id)
+    return mapping

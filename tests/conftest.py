@@ -11,6 +11,9 @@ import pytest
 from kml_lint.checks import RunContext, check
 from kml_lint.engine import Engine, FileResult
 from kml_lint.registry import Rule, load_rules
+from kml_lint.run import lint_file
+from kml_lint.source import SourceText
+from kml_lint.suppress import Suppressor
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -53,8 +56,10 @@ def all_rules(extra_dirs: tuple[str, ...] = ()) -> list[Rule]:
 
 def lint_text(text: str, rules: list[Rule] | None = None, path: str = "test.yaml", platform: str | None = None,
               explicit: bool = True) -> FileResult:
-    engine = Engine(rules if rules is not None else all_rules(), RunContext(platform=platform))
-    return engine.lint_text(path, text, explicit)
+    """Lint one text as a run would: engine plus every suppression layer (comments, annotations)."""
+    chosen = rules if rules is not None else all_rules()
+    engine = Engine(chosen, RunContext(platform=platform))
+    return lint_file(engine, Suppressor(selected=chosen), path, SourceText(text), explicit)
 
 
 def rules_by_id(*ids: str) -> list[Rule]:

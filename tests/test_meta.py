@@ -71,3 +71,23 @@ def test_help_uri_points_at_the_rule_page() -> None:
     for rule in all_rules():
         assert rule.help_uri.endswith(f"docs/rules/{rule.id}.md")
         assert (ROOT / "docs" / "rules" / f"{rule.id}.md").is_file()
+
+
+def test_changelog_lists_every_rule_under_its_release() -> None:
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    for rule in all_rules():
+        section = text.split(f"## {rule.since}", 1)
+        assert len(section) == 2, f"CHANGELOG.md has no section for {rule.since} ({rule.id})"
+        body = section[1].split("\n## ", 1)[0]
+        assert f"- {rule.id} {rule.name}" in body, f"CHANGELOG.md: {rule.id} missing under {rule.since}"
+
+
+def test_rule_status_follows_the_release_policy() -> None:
+    from kml_lint import __version__
+
+    major = int(__version__.split(".")[0])
+    for rule in all_rules():
+        if major < 1:
+            assert rule.status == "stable", f"{rule.id}: every rule is stable until 1.0"
+        elif rule.since.split(".")[0] != "0" and rule.since == __version__:
+            assert rule.status == "preview", f"{rule.id}: new rules start as preview after 1.0"

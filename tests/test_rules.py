@@ -12,11 +12,13 @@ RULE_IDS = sorted(path.name for path in FIXTURES.iterdir() if path.is_dir())
 
 def _only(rule_id: str):
     """The rule under test, plus any test-only rules its fixture folder brings (config.yaml: rules_dir)."""
-    extra = _config(rule_id).get("rules_dir")
+    config = _config(rule_id)
+    extra = config.get("rules_dir")
     extra_dirs = (str(FIXTURES / rule_id / extra),) if extra else ()
     loaded = all_rules(extra_dirs)
     shipped = {rule.id for rule in all_rules()}
-    return [rule for rule in loaded if rule.id == rule_id or rule.id not in shipped]
+    also = set(config.get("with_rules") or ())  # rules the fixture needs beside the one under test
+    return [rule for rule in loaded if rule.id == rule_id or rule.id in also or rule.id not in shipped]
 
 
 def _config(rule_id: str) -> dict:

@@ -9,7 +9,7 @@ from ..report import RunReport
 FORMATS = ("text", "json", "sarif")
 
 
-def render(format_name: str, report: RunReport, color: bool = False) -> str:
+def render(format_name: str, report: RunReport, color: bool = False, show_suppressed: bool = False) -> str:
     # Imported on demand: a text run never pays for sarif-om.
     renderer: Callable[..., str]
     if format_name == "json":
@@ -18,5 +18,5 @@ def render(format_name: str, report: RunReport, color: bool = False) -> str:
         from .sarif import render as renderer
     else:
         from .text import render as renderer
-        return renderer(report, color=color)
+        return renderer(report, color=color, show_suppressed=show_suppressed)
     return renderer(report)

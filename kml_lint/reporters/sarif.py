@@ -123,7 +123,8 @@ def result(finding: Finding, rule_index: int, cwd: str) -> sarif.Result:
     )
     if finding.suppression is not None:
         kind = "inSource" if finding.suppression.kind in ("annotation", "comment") else "external"
-        suppression = sarif.Suppression(kind=kind, status="accepted")
+        # sarif-om predates SARIF 2.1.0's `status` (its `state` is not valid there): leave it out.
+        suppression = sarif.Suppression(kind=kind, properties={"source": finding.suppression.kind})
         if finding.suppression.reason:
             suppression.justification = finding.suppression.reason
         out.suppressions = [suppression]

@@ -14,10 +14,10 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def render(report: RunReport, color: bool = False) -> str:
+def render(report: RunReport, color: bool = False, show_suppressed: bool = False) -> str:
     lines: list[str] = []
     for result in report.files:
-        shown = [f for f in result.findings if f.suppression is None]
+        shown = [f for f in result.findings if show_suppressed or f.suppression is None]
         for finding in shown:
             location = f"{finding.path}:{finding.line}:{finding.col}:"
             severity = finding.severity.label
@@ -26,7 +26,13 @@ def render(report: RunReport, color: bool = False) -> str:
                 location = click.style(location, bold=True)
                 severity = click.style(severity, fg=_COLORS[finding.severity], bold=True)
                 rule = click.style(rule, dim=True)
-            lines.append(f"{location} {severity} {rule} {finding.message}")
+            suffix = ""
+            if finding.suppression is not None:
+                why = f": {finding.suppression.reason}" if finding.suppression.reason else ""
+                suffix = f" [suppressed by {finding.suppression.kind}{why}]"
+                if color:
+                    suffix = click.style(suffix, dim=True)
+            lines.append(f"{location} {severity} {rule} {finding.message}{suffix}")
     lines.append(summary(report, color))
     return "\n".join(lines) + "\n"
 
@@ -37,8 +43,11 @@ def summary(report: RunReport, color: bool = False) -> str:
     checked = len(report.files)
     with_findings = sum(1 for r in report.files if any(f.suppression is None for f in r.findings))
     files = _plural(checked, "file")
+    suppressed = len(report.findings()) - total
     if total == 0:
         text = f"No findings in {files} ({_plural(report.objects(), 'object')})."
+        if suppressed:
+            text += f" {suppressed} suppressed (--show-suppressed lists them)."
         return click.style(text, fg="green") if color else text
     parts = [_plural(counts[level], level.label) for level in (Severity.ERROR, Severity.WARNING, Severity.NOTE)
              if counts[level]]
@@ -46,5 +55,5 @@ def summary(report: RunReport, color: bool = False) -> str:
             f"({_plural(report.objects(), 'object')}).")
     suppressed = len(report.findings()) - total
     if suppressed:
-        text += f" {suppressed} suppressed."
+        text += f" {suppressed} suppressed (--show-suppressed lists them)."
     return click.style(text, bold=True) if color else text
