@@ -34,8 +34,10 @@ def _use_color(output: str | None) -> bool:
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.argument("paths", nargs=-1, type=click.Path(allow_dash=True))
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif"]), default="text",
-              show_default=True, help="Output format.")
+@click.option("--format", "output_format",
+              type=click.Choice(["text", "full", "json", "sarif", "github", "junit", "auto"]), default="text",
+              show_default=True, help="Output format: text (one line per finding), full (with source lines and "
+              "fixes), json, sarif, github (workflow annotations), junit; auto picks github inside GitHub Actions.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to FILE.")
 @click.option("--select", multiple=True, metavar="RULES", help="Only these rules (ids, names or prefixes such as KML2; "
               "comma-separated, repeatable). Replaces the configuration's select.")
@@ -55,6 +57,8 @@ def _use_color(output: str | None) -> bool:
               help="Report only findings that are not in this baseline.")
 @click.option("--write-baseline", is_flag=True, help="Print a baseline of today's findings (JSON) and exit 0.")
 @click.option("--show-suppressed", is_flag=True, help="List suppressed findings too (text output).")
+@click.option("-q", "--quiet", is_flag=True, help="Findings only: no summary line.")
+@click.option("--statistics", is_flag=True, help="Print counts per rule instead of the findings.")
 @click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False), help="Load more rule files from DIR.")
 @click.option("--platform", metavar="NAME", help="The platform the cluster runs on (gke adds GPU tolerations).")
 @click.option("--max-file-size", type=click.IntRange(min=1), default=None,
@@ -117,11 +121,14 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
             baseline = load_baseline(settings["baseline"])
         except ValueError as exc:
             _fail(str(exc))
+    from .reporters import RenderOptions, needs_source_lines, render
+
     run_options = RunOptions(
         list(paths), selected, excludes=settings["exclude"], force_exclude=options["force_exclude"],
         max_file_size=settings["max-file-size"], platform=settings["platform"],
         stdin_filename=options["stdin_filename"], config=config, baseline=baseline,
-        peer_annotations=peer_annotations(settings["peer-annotations"], rules))
+        peer_annotations=peer_annotations(settings["peer-annotations"], rules),
+        keep_source_lines=needs_source_lines(output_format), progress=_progress())
     try:
         report = lint_paths(run_options)
     except FileNotFoundError as exc:
@@ -141,12 +148,38 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
 
         _write(baseline_document(report.findings()), output)
         sys.exit(EXIT_OK)
-    from .reporters import render
+    from .reporters import resolve_format
+    from .reporters.sarif import MAX_RESULTS
 
-    color = _use_color(output) and output_format == "text"
-    text = render(output_format, report, color=color, show_suppressed=options["show_suppressed"])
+    if resolve_format(output_format) == "sarif" and len(report.findings()) > MAX_RESULTS:
+        click.echo(f"kml-lint: warning: {len(report.findings()):,} results; the SARIF run keeps the first "
+                   f"{MAX_RESULTS:,} (GitHub code scanning's limit)", err=True)
+    color = _use_color(output) and resolve_format(output_format) in ("text", "full")
+    text = render(output_format, report, RenderOptions(color=color, show_suppressed=options["show_suppressed"],
+                                                       quiet=options["quiet"], statistics=options["statistics"]))
     _write(text, output)
     sys.exit(EXIT_FINDINGS if report.fails(settings["fail-on"]) else EXIT_OK)
+
+
+def _progress() -> Any:
+    """A progress line on stderr for long runs, only when stderr is a terminal (never in logs or pipes)."""
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        return None
+    state = {"shown": False}
+
+    def report(done: int, total: int) -> None:
+        if total < 200:
+            return
+        if done >= total:
+            if state["shown"]:
+                sys.stderr.write("\r\033[K")
+            return
+        if done % 50 == 0:
+            state["shown"] = True
+            sys.stderr.write(f"\rkml-lint: {done:,}/{total:,} files…")
+            sys.stderr.flush()
+
+    return report
 
 
 def _write(text: str, output: str | None) -> None:

@@ -103,3 +103,12 @@ def redact(text: str) -> str:
         last = match.end
     pieces.append(text[last:])
     return "".join(pieces)
+
+
+def mask_all(text: str, secrets: set[str] | frozenset[str]) -> str:
+    """``text`` with known credential formats and each of ``secrets`` masked (longest first)."""
+    text = redact(text)
+    for secret in sorted(secrets, key=len, reverse=True):
+        if len(secret) >= 3 and secret in text:
+            text = text.replace(secret, mask(secret))
+    return text

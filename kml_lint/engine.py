@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .checks import Hit, RunContext
-from .credentials import redact
+from .credentials import mask_all, redact
 from .findings import Finding, ObjectRef, Severity
 from .objects import InvalidDocument, K8sObject, locate, objects_of
 from .registry import Rule
+from .rendered import Placement
 from .source import SourceError, SourceText
 from .suppress import Directive, annotation_directives
 from .workloads import WorkloadTable, builtin_table
@@ -50,6 +51,17 @@ class FileResult:
     objects: int = 0
     skipped: str | None = None  # why a file met while walking a folder is not a manifest
     directives: list[Directive] = field(default_factory=list)  # suppression annotations met in the file
+    object_refs: list[ObjectRef] = field(default_factory=list)  # every object linted (JUnit: one case each)
+    placement: Placement | None = None  # where each line comes from (rendered Helm/Kustomize input)
+    secrets: set[str] = field(default_factory=set)  # literal secrets found: masked in any shown source line
+    origins: dict[tuple[str, int], int] = field(default_factory=dict)  # placed (path, line) -> line in the text
+
+    def place(self, line: int) -> tuple[str, int]:
+        if self.placement is None or not self.placement.mapped:
+            return self.path, line
+        placed = self.placement(line)
+        self.origins[placed] = line
+        return placed
 
 
 class Engine:
@@ -57,8 +69,10 @@ class Engine:
 
     def __init__(self, rules: Iterable[Rule], run: RunContext | None = None,
                  workloads: WorkloadTable | None = None,
-                 peer_annotations: dict[str, dict[str, list[str]]] | None = None) -> None:
+                 peer_annotations: dict[str, dict[str, list[str]]] | None = None,
+                 keep_source_lines: bool = False) -> None:
         self.rules = list(rules)
+        self.keep_source_lines = keep_source_lines
         self.run = run or RunContext()
         self.peer_annotations = peer_annotations
         self._variants: dict[frozenset[str], Engine] = {}
@@ -73,21 +87,36 @@ class Engine:
     # -- entry points ---------------------------------------------------------------------------
 
     def lint_source(self, path: str, source: SourceText | SourceError, explicit: bool,
-                    disabled: frozenset[str] = frozenset()) -> FileResult:
+                    disabled: frozenset[str] = frozenset(), rendered: bool = False) -> FileResult:
         """Lint decoded text, or report why the file could not be read (always reported, never skipped)."""
         if isinstance(source, SourceError):
-            result = FileResult(path)
+            result = FileResult(path, placement=Placement(path))
             if INVALID_YAML not in disabled:
                 self._emit(result, INVALID_YAML, source.message, source.line, source.col)
             return result
-        return self.lint_text(path, source.text, explicit, disabled)
+        return self.lint_text(path, source.text, explicit, disabled, rendered)
 
-    def lint_text(self, path: str, text: str, explicit: bool = True,
-                  disabled: frozenset[str] = frozenset()) -> FileResult:
-        """Lint one file's text. ``disabled``: rule ids that do not run on this file (per-file-ignores)."""
+    def lint_text(self, path: str, text: str, explicit: bool = True, disabled: frozenset[str] = frozenset(),
+                  rendered: bool = False) -> FileResult:
+        """Lint one file's text. ``disabled``: rule ids that do not run on this file (per-file-ignores);
+        ``rendered``: the text is rendered Helm/Kustomize output whose documents name their source files."""
         if disabled:
-            return self._without(disabled).lint_text(path, text, explicit)
-        result = FileResult(path)
+            return self._without(disabled).lint_text(path, text, explicit, rendered=rendered)
+        result = FileResult(path, placement=Placement(path, text, rendered))
+        self._lint_documents(result, text, explicit)
+        if self.keep_source_lines:
+            self._attach_source_lines(result, text)
+        result.findings.sort(key=Finding.sort_key)
+        return result
+
+    def _attach_source_lines(self, result: FileResult, text: str) -> None:
+        lines = text.splitlines()
+        for finding in result.findings:
+            line = result.origins.get((finding.path, finding.line), finding.line)
+            if 0 < line <= len(lines):
+                finding.source = mask_all(lines[line - 1], result.secrets)
+
+    def _lint_documents(self, result: FileResult, text: str, explicit: bool) -> None:
         parsed = parse_yaml(text)
         documents = parsed.documents
         candidates = [(doc, list(objects_of(doc))) for doc in documents]
@@ -95,14 +124,14 @@ class Engine:
         fatal = [p for doc in documents for p in doc.problems if p.fatal]
         if parsed.error is None and not fatal and not has_object and not explicit:
             result.skipped = "no document has apiVersion and kind" if documents else "empty"
-            return result
+            return
         if (parsed.error is not None or fatal) and _TEMPLATE_SYNTAX.search(text):
             # One clear finding instead of a cascade of syntax errors in an unrendered Helm template.
             first = parsed.error or fatal[0]
             self._emit(result, INVALID_YAML,
                        "unrendered template ({{ ... }}): this is not YAML yet; lint the rendered output instead, "
                        f"e.g. `helm template . | kml-lint -` (parser: {first.message})", first.line, first.col)
-            return result
+            return
         if parsed.error is not None:
             self._emit(result, INVALID_YAML, parsed.error.message, parsed.error.line, parsed.error.col)
         ctx = FileContext(self.run, text)
@@ -117,9 +146,8 @@ class Engine:
                                pointer=item.pointer, obj=ObjectRef(document=doc.index))
                 else:
                     result.objects += 1
+                    result.object_refs.append(item.ref)
                     self._lint_object(result, ctx, item)
-        result.findings.sort(key=Finding.sort_key)
-        return result
 
     def _without(self, disabled: frozenset[str]) -> Engine:
         """An engine for the same run minus some rules (cached: per-file-ignores repeat across files)."""
@@ -172,7 +200,10 @@ class Engine:
             return
         for hit in hits:
             line, col = obj.locate(hit.pointer, hit.at)
-            finding = Finding(rule.id, rule.name, rule.severity, f"{subject}: {hit.message}", result.path, line, col,
+            path, line = result.place(line)
+            if hit.secret:
+                result.secrets.update((hit.secret,) if isinstance(hit.secret, str) else hit.secret)
+            finding = Finding(rule.id, rule.name, rule.severity, f"{subject}: {hit.message}", path, line, col,
                               hit.pointer, obj.ref)
             finding.fingerprint = fingerprint(finding, obj)
             result.findings.append(finding)
@@ -189,7 +220,8 @@ class Engine:
         if rule is None:
             return  # not selected
         # Parser messages may quote the input: mask any credential they hold.
-        finding = Finding(rule.id, rule.name, rule.severity, redact(message), result.path, line, col, pointer,
+        path, line = result.place(line)
+        finding = Finding(rule.id, rule.name, rule.severity, redact(message), path, line, col, pointer,
                           obj or ObjectRef())
         finding.fingerprint = fingerprint(finding, None)
         result.findings.append(finding)

@@ -74,6 +74,7 @@ class Finding:
     obj: ObjectRef = field(default_factory=ObjectRef)
     fingerprint: str = ""
     suppression: Suppression | None = None
+    source: str | None = None  # the reported source line, secrets masked (kept only for --format full)
 
     def sort_key(self) -> tuple[int, int, str, str]:
         return (self.line, self.col, self.rule_id, self.message)

@@ -32,6 +32,8 @@ class RunOptions:
     baseline: Counter[str] | None = None
     peer_annotations: dict[str, dict[str, list[str]]] | None = None
     today: dt.date | None = None
+    keep_source_lines: bool = False  # --format full shows them
+    progress: Any = None  # callable(done, total) or None
 
 
 class _PerFileIgnores:
@@ -60,21 +62,27 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None) -> RunReport:
     """Lint every file the paths lead to. Raises FileNotFoundError for a path that does not exist."""
     found = discover(options.paths, options.excludes, options.force_exclude)
     engine = Engine(options.rules, RunContext(platform=options.platform),
-                    peer_annotations=options.peer_annotations)
+                    peer_annotations=options.peer_annotations, keep_source_lines=options.keep_source_lines)
     suppressor = Suppressor(options.config, options.baseline, options.today, options.rules)
     ignores = _PerFileIgnores(options.config, options.rules)
     report = RunReport(options.rules, skipped=found.skipped, problems=found.problems, cwd=os.getcwd())
-    for target in found.targets:
-        if target.path == "-":
+    total = len(found.targets)
+    for done, target in enumerate(found.targets):
+        if options.progress is not None:
+            options.progress(done, total)
+        rendered = target.path == "-"  # piped from `helm template` or `kustomize build`
+        if rendered:
             data = stdin if stdin is not None else sys.stdin.buffer.read(options.max_file_size + 1)
             path, source, explicit = options.stdin_filename or "-", _decode_limited(data, options.max_file_size), True
         else:
             path, source, explicit = target.path, read_path(target.path, options.max_file_size), target.explicit
-        result = lint_file(engine, suppressor, path, source, explicit, ignores.disabled(path))
+        result = lint_file(engine, suppressor, path, source, explicit, ignores.disabled(path), rendered)
         if result.skipped:
             report.skipped.append((result.path, result.skipped))
         else:
             report.files.append(result)
+    if options.progress is not None:
+        options.progress(total, total)
     unused = suppressor.unused_config()
     if unused:
         report.files.append(FileResult(unused[0].path, sorted(unused, key=Finding.sort_key)))
@@ -82,13 +90,14 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None) -> RunReport:
 
 
 def lint_file(engine: Engine, suppressor: Suppressor, path: str, source: SourceText | SourceError,
-              explicit: bool = True, disabled: frozenset[str] = frozenset()) -> FileResult:
+              explicit: bool = True, disabled: frozenset[str] = frozenset(), rendered: bool = False) -> FileResult:
     """Lint one file and apply every suppression layer to its findings."""
-    result = engine.lint_source(path, source, explicit, disabled)
+    result = engine.lint_source(path, source, explicit, disabled, rendered)
     if result.skipped:
         return result
     text = source.text if isinstance(source, SourceText) else ""
-    stale = suppressor.apply(path, text, result.findings, result.directives)
+    place = result.place if result.placement is not None and result.placement.mapped else None
+    stale = suppressor.apply(path, text, result.findings, result.directives, place)
     if stale:
         result.findings.extend(stale)
         result.findings.sort(key=Finding.sort_key)

@@ -230,9 +230,18 @@ class Suppressor:
         self.today = today or dt.date.today()
         self.selected = list(selected)
 
-    def apply(self, path: str, text: str, findings: list[Finding], annotations: list[Directive]) -> list[Finding]:
-        """Mark this file's findings; return KML008 findings for its unused comments and annotations."""
+    def apply(self, path: str, text: str, findings: list[Finding], annotations: list[Directive],
+              place: Any = None) -> list[Finding]:
+        """Mark this file's findings; return KML008 findings for its unused comments and annotations.
+
+        ``place`` maps a line of ``text`` to the (path, line) findings show (rendered Helm input).
+        """
         comments = comment_directives(path, text)
+        if place is not None:
+            for directive in comments:
+                directive.path, directive.line = place(directive.line)
+                if directive.lines is not None:
+                    directive.lines = frozenset(place(line)[1] for line in directive.lines)
         base_dir = self.config.base_dir if self.config is not None else os.getcwd()
         for finding in findings:
             if finding.rule_id == UNUSED_SUPPRESSION:
@@ -255,7 +264,8 @@ class Suppressor:
     def _candidates(self, finding: Finding, comments: list[Directive], annotations: list[Directive],
                     base_dir: str) -> Iterable[Directive]:
         for directive in comments:
-            if (directive.lines is None or finding.line in directive.lines) and directive.covers_rule(finding):
+            if (directive.lines is None or (finding.line in directive.lines and finding.path == directive.path)) \
+                    and directive.covers_rule(finding):
                 yield directive
         for directive in annotations:
             if (directive.document == finding.obj.document and finding.pointer is not None

@@ -19,8 +19,8 @@ from kml_lint.reporters import render
 GOLDEN = ROOT / "tests" / "golden"
 
 
-def report() -> RunReport:
-    engine = Engine(all_rules())
+def report(keep_source_lines: bool = False) -> RunReport:
+    engine = Engine(all_rules(), keep_source_lines=keep_source_lines)
     out = RunReport(all_rules(), cwd=str(ROOT))
     for path in sorted((GOLDEN / "input").glob("*.yaml")):
         out.files.append(engine.lint_text(f"tests/golden/input/{path.name}", path.read_text(encoding="utf-8")))
@@ -31,11 +31,23 @@ def normalise(text: str) -> str:
     return text.replace(__version__, "<version>").replace(Path(ROOT).resolve().as_uri(), "file:///<root>")
 
 
-@pytest.mark.parametrize(("fmt", "suffix"), [("text", "txt"), ("json", "json"), ("sarif", "sarif")])
+@pytest.mark.parametrize(("fmt", "suffix"), [("text", "txt"), ("json", "json"), ("sarif", "sarif"),
+                                             ("github", "github.txt"), ("junit", "junit.xml"), ("full", "full.txt")])
 def test_golden(fmt: str, suffix: str) -> None:
-    actual = normalise(render(fmt, report()))
+    actual = normalise(render(fmt, report(keep_source_lines=fmt == "full")))
     path = GOLDEN / f"expected.{suffix}"
     if os.environ.get("KML_UPDATE_GOLDEN"):
         path.write_text(actual, encoding="utf-8")
     assert path.exists(), f"run with KML_UPDATE_GOLDEN=1 to create {path.name}"
+    assert actual == path.read_text(encoding="utf-8")
+
+
+def test_explain_snapshot() -> None:
+    from kml_lint.docs import explain_text
+    from kml_lint.registry import find_rule
+
+    actual = explain_text(find_rule(all_rules(), "KML201"))
+    path = GOLDEN / "explain-KML201.txt"
+    if os.environ.get("KML_UPDATE_GOLDEN"):
+        path.write_text(actual, encoding="utf-8")
     assert actual == path.read_text(encoding="utf-8")

@@ -23,6 +23,8 @@ class Hit(NamedTuple):
     pointer: str  # absolute JSON pointer into the document
     message: str
     at: str = "key"  # "key": the field's key (or nearest existing parent); "value": the value node
+    # literal secrets this hit found: masked on every source line shown for the file (--format full)
+    secret: str | tuple[str, ...] | None = None
 
 
 @dataclass(slots=True)

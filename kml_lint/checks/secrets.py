@@ -84,7 +84,7 @@ def literal_env(ctx: Any, view: Any, container: Any, params: dict[str, Any]) -> 
         yield Hit(f"{container.pointer}/env/{index}/value",
                   f"env {name} holds a literal credential ({mask(text)}); anyone who can read the manifest or the "
                   "pod can read it: put it in a Secret, reference it with valueFrom.secretKeyRef, and rotate it",
-                  at="value")
+                  at="value", secret=text)
 
 
 _FORMAT_PARAMS: dict[str, Any] = {"properties": {}}
@@ -113,7 +113,8 @@ def credential_format(ctx: Any, obj: K8sObject, params: dict[str, Any]) -> Itera
                 shown = ", ".join(_describe(label, matches) for label in labels)
                 field = _dotted(pointer[len(obj.base):])
                 yield Hit(pointer, f"{field} holds {shown}; treat it as leaked: revoke it and load it from a "
-                                   "Secret instead of writing it into the manifest", at="value")
+                                   "Secret instead of writing it into the manifest", at="value",
+                          secret=tuple(m.secret for m in matches))
 
 
 def _dotted(pointer: str) -> str:
@@ -150,5 +151,6 @@ def secret_data(ctx: Any, obj: K8sObject, params: dict[str, Any]) -> Iterator[Hi
             encoding = " (base64 is an encoding, not encryption)" if field == "data" else ""
             yield Hit(obj.ptr(f"/{field}"),
                       f"{field} commits secret values ({keys}){encoding}; manifests live in git, so keep the "
-                      "payload out of it with External Secrets, Sealed Secrets or SOPS")
+                      "payload out of it with External Secrets, Sealed Secrets or SOPS",
+                      secret=tuple(str(values[key]) for key in literal))
             return

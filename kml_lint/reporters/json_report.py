@@ -33,7 +33,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
     }
 
 
-def render(report: RunReport) -> str:
+def render(report: RunReport, options: object = None) -> str:
     counts = report.counts()
     document = {
         "schemaVersion": SCHEMA_VERSION,

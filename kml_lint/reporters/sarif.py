@@ -19,6 +19,7 @@ from ..report import RunReport
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "kmlFingerprint/v1"
+MAX_RESULTS = 25_000  # GitHub code scanning rejects runs with more results
 
 
 # Fields whose sarif-om factory default is noise in every log (SARIF's own defaults say the same).
@@ -134,7 +135,9 @@ def result(finding: Finding, rule_index: int, cwd: str) -> sarif.Result:
 def build(report: RunReport) -> sarif.SarifLog:
     rules = list(report.rules)
     index = {rule.id: number for number, rule in enumerate(rules)}
-    results = [result(f, index[f.rule_id], report.cwd) for f in report.findings() if f.rule_id in index]
+    # Unsuppressed findings first, so that truncation to GitHub's limit drops suppressed ones.
+    ordered = sorted(report.findings(), key=lambda f: f.suppression is not None)
+    results = [result(f, index[f.rule_id], report.cwd) for f in ordered[:MAX_RESULTS] if f.rule_id in index]
     notifications = [
         sarif.Notification(message=sarif.Message(text=f"{path}: {message}"), level="warning")
         for path, message in report.problems
@@ -155,5 +158,5 @@ def build(report: RunReport) -> sarif.SarifLog:
     return sarif.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])
 
 
-def render(report: RunReport) -> str:
+def render(report: RunReport, options: object = None) -> str:
     return json.dumps(to_json(build(report)), indent=2, ensure_ascii=False) + "\n"
