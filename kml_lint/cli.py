@@ -64,6 +64,9 @@ def _use_color(output: str | None) -> bool:
 @click.option("--max-file-size", type=click.IntRange(min=1), default=None,
               help="Skip (and report) files larger than this many bytes [default: 10 MiB].")
 @click.option("--stdin-filename", metavar="NAME", help="The name to show for input read from '-'.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes [default: every usable CPU when there are more than a handful of files].")
+@click.option("--cache/--no-cache", default=False, help="Reuse results of unchanged files from .kml-lint-cache/.")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--explain", metavar="RULE", help="Print one rule's documentation and exit.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list skipped files and why.")
@@ -128,7 +131,8 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
         max_file_size=settings["max-file-size"], platform=settings["platform"],
         stdin_filename=options["stdin_filename"], config=config, baseline=baseline,
         peer_annotations=peer_annotations(settings["peer-annotations"], rules),
-        keep_source_lines=needs_source_lines(output_format), progress=_progress())
+        keep_source_lines=needs_source_lines(output_format), progress=_progress(), jobs=options["jobs"],
+        cache=options["cache"])
     try:
         report = lint_paths(run_options)
     except FileNotFoundError as exc:
@@ -139,6 +143,9 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
     if options["verbose"]:
         for path, reason in report.skipped:
             click.echo(f"kml-lint: skipped {path}: {reason}", err=True)
+        if options["cache"]:
+            reused = sum(1 for result in report.files if result.cached)
+            click.echo(f"kml-lint: cache: {reused} of {len(report.files)} files reused", err=True)
     if not report.files:
         click.echo("kml-lint: warning: no Kubernetes manifest found in the given paths"
                    + ("" if options["verbose"] else " (--verbose lists what was skipped)"), err=True)
@@ -149,11 +156,13 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
         _write(baseline_document(report.findings()), output)
         sys.exit(EXIT_OK)
     from .reporters import resolve_format
-    from .reporters.sarif import MAX_RESULTS
 
-    if resolve_format(output_format) == "sarif" and len(report.findings()) > MAX_RESULTS:
-        click.echo(f"kml-lint: warning: {len(report.findings()):,} results; the SARIF run keeps the first "
-                   f"{MAX_RESULTS:,} (GitHub code scanning's limit)", err=True)
+    if resolve_format(output_format) == "sarif":
+        from .reporters.sarif import MAX_RESULTS
+
+        if len(report.findings()) > MAX_RESULTS:
+            click.echo(f"kml-lint: warning: {len(report.findings()):,} results; the SARIF run keeps the first "
+                       f"{MAX_RESULTS:,} (GitHub code scanning's limit)", err=True)
     color = _use_color(output) and resolve_format(output_format) in ("text", "full")
     text = render(output_format, report, RenderOptions(color=color, show_suppressed=options["show_suppressed"],
                                                        quiet=options["quiet"], statistics=options["statistics"]))

@@ -55,6 +55,7 @@ class FileResult:
     placement: Placement | None = None  # where each line comes from (rendered Helm/Kustomize input)
     secrets: set[str] = field(default_factory=set)  # literal secrets found: masked in any shown source line
     origins: dict[tuple[str, int], int] = field(default_factory=dict)  # placed (path, line) -> line in the text
+    cached: bool = False  # came from --cache
 
     def place(self, line: int) -> tuple[str, int]:
         if self.placement is None or not self.placement.mapped:

@@ -1,22 +1,31 @@
-"""One run: discover files, lint each one in turn, apply suppressions, collect the report."""
+"""One run: discover files, lint them (in worker processes when there are many), apply run-wide
+suppressions in file order, collect the report.
+
+Each file is processed and released on its own: the report keeps findings, never documents, so memory stays
+bounded by the largest file plus the findings. Output is identical whatever ``jobs`` is (order included).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from .checks import RunContext
-from .discovery import discover
+from .discovery import Target, discover
 from .engine import Engine, FileResult
 from .findings import Finding
 from .registry import Rule
 from .report import RunReport
 from .source import DEFAULT_MAX_FILE_SIZE, SourceError, SourceText, decode, read_path
 from .suppress import Suppressor, _path_glob, selector_matches
+
+HANDFUL = 8  # below this many files, starting worker processes costs more than it saves
 
 
 @dataclass(slots=True)
@@ -34,6 +43,15 @@ class RunOptions:
     today: dt.date | None = None
     keep_source_lines: bool = False  # --format full shows them
     progress: Any = None  # callable(done, total) or None
+    jobs: int | None = None  # None: every usable CPU when there are more than a handful of files
+    cache: bool = False
+
+
+def usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 class _PerFileIgnores:
@@ -58,50 +76,127 @@ class _PerFileIgnores:
         return frozenset(out)
 
 
-def lint_paths(options: RunOptions, stdin: bytes | None = None) -> RunReport:
-    """Lint every file the paths lead to. Raises FileNotFoundError for a path that does not exist."""
-    found = discover(options.paths, options.excludes, options.force_exclude)
-    engine = Engine(options.rules, RunContext(platform=options.platform),
-                    peer_annotations=options.peer_annotations, keep_source_lines=options.keep_source_lines)
-    suppressor = Suppressor(options.config, options.baseline, options.today, options.rules)
-    ignores = _PerFileIgnores(options.config, options.rules)
-    report = RunReport(options.rules, skipped=found.skipped, problems=found.problems, cwd=os.getcwd())
-    total = len(found.targets)
-    for done, target in enumerate(found.targets):
-        if options.progress is not None:
-            options.progress(done, total)
-        rendered = target.path == "-"  # piped from `helm template` or `kustomize build`
-        if rendered:
-            data = stdin if stdin is not None else sys.stdin.buffer.read(options.max_file_size + 1)
-            path, source, explicit = options.stdin_filename or "-", _decode_limited(data, options.max_file_size), True
-        else:
-            path, source, explicit = target.path, read_path(target.path, options.max_file_size), target.explicit
-        result = lint_file(engine, suppressor, path, source, explicit, ignores.disabled(path), rendered)
-        if result.skipped:
-            report.skipped.append((result.path, result.skipped))
-        else:
-            report.files.append(result)
-    if options.progress is not None:
-        options.progress(total, total)
-    unused = suppressor.unused_config()
-    if unused:
-        report.files.append(FileResult(unused[0].path, sorted(unused, key=Finding.sort_key)))
-    return report
+class FileLinter:
+    """Everything that depends only on one file: linting, its own suppressions, the cache. Runs in workers."""
+
+    def __init__(self, options: RunOptions) -> None:
+        self.options = options
+        self.engine = Engine(options.rules, RunContext(platform=options.platform),
+                             peer_annotations=options.peer_annotations, keep_source_lines=options.keep_source_lines)
+        self.local = Suppressor(today=options.today, selected=options.rules)
+        self.ignores = _PerFileIgnores(options.config, options.rules)
+        self.cache = None
+        if options.cache:
+            from .cache import ResultCache, rules_signature
+
+            self.cache = ResultCache(rules_signature(options.rules, {
+                "platform": options.platform, "peers": options.peer_annotations, "lines": options.keep_source_lines,
+                "max": options.max_file_size, "today": (options.today or dt.date.today()).isoformat()}))
+
+    def lint_target(self, target: Target) -> FileResult:
+        return self.lint(target.path, read_path(target.path, self.options.max_file_size), target.explicit)
+
+    def lint(self, path: str, source: SourceText | SourceError, explicit: bool, rendered: bool = False) -> FileResult:
+        disabled = self.ignores.disabled(path)
+        key = None
+        if self.cache is not None and isinstance(source, SourceText):
+            key = self.cache.key(path, source.text, (explicit, sorted(disabled), rendered))
+            cached = self.cache.get(key)
+            if cached is not None:
+                return cached
+        result = lint_file_local(self.engine, self.local, path, source, explicit, disabled, rendered)
+        if key is not None:
+            self.cache.put(key, result)
+        return result
+
+
+def lint_file_local(engine: Engine, suppressor: Suppressor, path: str, source: SourceText | SourceError,
+                    explicit: bool = True, disabled: frozenset[str] = frozenset(),
+                    rendered: bool = False) -> FileResult:
+    """Lint one file and apply the suppressions the file itself carries (comments, annotations)."""
+    result = engine.lint_source(path, source, explicit, disabled, rendered)
+    if not result.skipped:
+        text = source.text if isinstance(source, SourceText) else ""
+        place = result.place if result.placement is not None and result.placement.mapped else None
+        stale = suppressor.apply_local(path, text, result.findings, result.directives, place)
+        if stale:
+            result.findings.extend(stale)
+            result.findings.sort(key=Finding.sort_key)
+    # What a worker sends back or the cache keeps: findings, never documents, secrets or directives.
+    result.directives, result.secrets, result.origins, result.placement = [], set(), {}, None
+    return result
 
 
 def lint_file(engine: Engine, suppressor: Suppressor, path: str, source: SourceText | SourceError,
               explicit: bool = True, disabled: frozenset[str] = frozenset(), rendered: bool = False) -> FileResult:
-    """Lint one file and apply every suppression layer to its findings."""
-    result = engine.lint_source(path, source, explicit, disabled, rendered)
-    if result.skipped:
-        return result
-    text = source.text if isinstance(source, SourceText) else ""
-    place = result.place if result.placement is not None and result.placement.mapped else None
-    stale = suppressor.apply(path, text, result.findings, result.directives, place)
-    if stale:
-        result.findings.extend(stale)
-        result.findings.sort(key=Finding.sort_key)
+    """Lint one file and apply every suppression layer to its findings (single file, in process)."""
+    result = lint_file_local(engine, suppressor, path, source, explicit, disabled, rendered)
+    suppressor.apply_run(result.findings)
     return result
+
+
+# Worker processes get their FileLinter through fork inheritance (see _parallel), never by pickling rules.
+_WORKER: FileLinter | None = None
+
+
+def _worker_init(linter: FileLinter) -> None:
+    global _WORKER
+    _WORKER = linter
+
+
+def _worker_lint(target: Target) -> FileResult:
+    assert _WORKER is not None
+    return _WORKER.lint_target(target)
+
+
+def _parallel(linter: FileLinter, targets: list[Target], jobs: int) -> Iterator[FileResult]:
+    """Results in target order from ``jobs`` worker processes (forked: rules and checks are inherited)."""
+    context = multiprocessing.get_context("fork")
+    chunk = max(1, min(16, len(targets) // (jobs * 8) or 1))
+    with context.Pool(jobs, initializer=_worker_init, initargs=(linter,)) as pool:
+        yield from pool.imap(_worker_lint, targets, chunksize=chunk)
+
+
+def _jobs(requested: int | None, files: int) -> int:
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1  # no fork (Windows): one process
+    if requested is not None:
+        return max(1, requested)
+    return usable_cpus() if files > HANDFUL else 1
+
+
+def lint_paths(options: RunOptions, stdin: bytes | None = None) -> RunReport:
+    """Lint every file the paths lead to. Raises FileNotFoundError for a path that does not exist."""
+    found = discover(options.paths, options.excludes, options.force_exclude)
+    linter = FileLinter(options)
+    run_layers = Suppressor(options.config, options.baseline, options.today, options.rules)
+    report = RunReport(options.rules, skipped=found.skipped, problems=found.problems, cwd=os.getcwd())
+    files = [t for t in found.targets if t.path != "-"]
+    jobs = min(_jobs(options.jobs, len(files)), max(1, len(files)))
+    results = _parallel(linter, files, jobs) if jobs > 1 else (linter.lint_target(t) for t in files)
+    total = len(found.targets)
+    done = 0
+    for target in found.targets:
+        if target.path == "-":  # piped from `helm template` or `kustomize build`: rendered manifests
+            data = stdin if stdin is not None else sys.stdin.buffer.read(options.max_file_size + 1)
+            result = linter.lint(options.stdin_filename or "-", _decode_limited(data, options.max_file_size), True,
+                                 rendered=True)
+        else:
+            result = next(results)
+        done += 1
+        if options.progress is not None:
+            options.progress(done, total)
+        if result.skipped:
+            report.skipped.append((result.path, result.skipped))
+            continue
+        run_layers.apply_run(result.findings)
+        report.files.append(result)
+    if hasattr(results, "close"):
+        results.close()  # stops the worker pool
+    unused = run_layers.unused_config()
+    if unused:
+        report.files.append(FileResult(unused[0].path, sorted(unused, key=Finding.sort_key)))
+    return report
 
 
 def _decode_limited(data: bytes, limit: int) -> SourceText | SourceError:

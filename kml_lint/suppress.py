@@ -230,11 +230,12 @@ class Suppressor:
         self.today = today or dt.date.today()
         self.selected = list(selected)
 
-    def apply(self, path: str, text: str, findings: list[Finding], annotations: list[Directive],
-              place: Any = None) -> list[Finding]:
-        """Mark this file's findings; return KML008 findings for its unused comments and annotations.
+    def apply_local(self, path: str, text: str, findings: list[Finding], annotations: list[Directive],
+                    place: Any = None) -> list[Finding]:
+        """Apply what the file itself says (comments, annotations); return KML008 findings for the unused ones.
 
-        ``place`` maps a line of ``text`` to the (path, line) findings show (rendered Helm input).
+        ``place`` maps a line of ``text`` to the (path, line) findings show (rendered Helm input). This part
+        depends on nothing outside the file, so it can run in a worker process and be cached.
         """
         comments = comment_directives(path, text)
         if place is not None:
@@ -242,27 +243,44 @@ class Suppressor:
                 directive.path, directive.line = place(directive.line)
                 if directive.lines is not None:
                     directive.lines = frozenset(place(line)[1] for line in directive.lines)
+        for finding in findings:
+            if finding.rule_id != UNUSED_SUPPRESSION:
+                self._suppress(finding, self._local_candidates(finding, comments, annotations))
+        return [self._unused(d) for d in [*comments, *annotations] if not d.used and self._checkable(d)]
+
+    def apply_run(self, findings: list[Finding]) -> None:
+        """Apply the run-wide layers, in file order: configuration exemptions, then the baseline."""
         base_dir = self.config.base_dir if self.config is not None else os.getcwd()
         for finding in findings:
-            if finding.rule_id == UNUSED_SUPPRESSION:
+            if finding.suppression is not None or finding.rule_id == UNUSED_SUPPRESSION:
                 continue
-            for directive in self._candidates(finding, comments, annotations, base_dir):
-                if directive.until is not None and directive.until < self.today:
-                    directive.used = True
-                    directive.expired_hits += 1
-                    finding.message += (f" (the suppression by {directive.text} expired on "
-                                        f"{directive.until.isoformat()})")
-                    continue
-                directive.used = True
-                finding.suppression = Suppression(directive.kind, directive.reason)
-                break
+            self._suppress(finding, (d for d in self.config_rules
+                                     if d.covers_rule(finding) and _config_matches(d, finding, base_dir)))
             if finding.suppression is None and self.baseline[finding.fingerprint] > 0:
                 self.baseline[finding.fingerprint] -= 1
                 finding.suppression = Suppression("baseline", "present in the baseline")
-        return [self._unused(d) for d in [*comments, *annotations] if not d.used and self._checkable(d)]
 
-    def _candidates(self, finding: Finding, comments: list[Directive], annotations: list[Directive],
-                    base_dir: str) -> Iterable[Directive]:
+    def apply(self, path: str, text: str, findings: list[Finding], annotations: list[Directive],
+              place: Any = None) -> list[Finding]:
+        """Both layers for one file (single-process runs and tests)."""
+        stale = self.apply_local(path, text, findings, annotations, place)
+        self.apply_run(findings)
+        return stale
+
+    def _suppress(self, finding: Finding, candidates: Iterable[Directive]) -> None:
+        for directive in candidates:
+            directive.used = True
+            if directive.until is not None and directive.until < self.today:
+                directive.expired_hits += 1
+                finding.message += (f" (the suppression by {directive.text} expired on "
+                                    f"{directive.until.isoformat()})")
+                continue
+            finding.suppression = Suppression(directive.kind, directive.reason)
+            return
+
+    @staticmethod
+    def _local_candidates(finding: Finding, comments: list[Directive],
+                          annotations: list[Directive]) -> Iterable[Directive]:
         for directive in comments:
             if (directive.lines is None or (finding.line in directive.lines and finding.path == directive.path)) \
                     and directive.covers_rule(finding):
@@ -272,9 +290,6 @@ class Suppressor:
                     and (finding.pointer == directive.pointer_prefix
                          or finding.pointer.startswith(f"{directive.pointer_prefix}/")
                          or directive.pointer_prefix == "") and directive.covers_rule(finding)):
-                yield directive
-        for directive in self.config_rules:
-            if directive.covers_rule(finding) and _config_matches(directive, finding, base_dir):
                 yield directive
 
     def _checkable(self, directive: Directive) -> bool:

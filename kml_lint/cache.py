@@ -1,0 +1,119 @@
+"""``--cache``: per-file results keyed by content, rule set, settings and kml-lint version.
+
+A second run over an unchanged monorepo re-lints nothing. Entries are JSON (never pickle: a cache folder
+committed by someone else must not be able to run code), hold only masked messages and source lines, and a
+changed rule file, option or version changes every key. A broken or unwritable cache is ignored, never an
+error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from typing import Any
+
+from . import __version__
+from .engine import FileResult
+from .findings import Finding, ObjectRef, Severity, Suppression
+
+CACHE_DIR = ".kml-lint-cache"
+_FORMAT = 1
+
+
+def rules_signature(rules: list[Any], settings: dict[str, Any]) -> str:
+    """Everything besides the file that decides its findings: rules (their files' bytes too) and settings."""
+    digest = hashlib.sha256(f"kml-lint {__version__} cache {_FORMAT}".encode())
+    for rule in rules:
+        entry = [rule.id, rule.name, rule.severity.label, rule.params, rule.check.name if rule.check else rule.engine,
+                 sorted(rule.kinds) if rule.kinds else None]
+        digest.update(json.dumps(entry, sort_keys=True, default=str).encode())
+        if rule.source and os.path.isfile(rule.source):
+            with open(rule.source, "rb") as handle:
+                digest.update(handle.read())
+    from importlib import resources
+
+    digest.update(resources.files("kml_lint").joinpath("workloads.yaml").read_bytes())
+    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+class ResultCache:
+    def __init__(self, signature: str, folder: str = CACHE_DIR) -> None:
+        self.signature = signature
+        self.folder = folder
+        self.hits = self.misses = 0
+        self._ready = False
+
+    def key(self, path: str, text: str, flags: tuple[Any, ...]) -> str:
+        digest = hashlib.sha256(self.signature.encode())
+        digest.update(json.dumps([path, *map(str, flags)]).encode())
+        digest.update(text.encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
+    def _path(self, key: str) -> str:
+        return os.path.join(self.folder, key[:2], f"{key}.json")
+
+    def get(self, key: str) -> FileResult | None:
+        try:
+            with open(self._path(key), encoding="utf-8") as handle:
+                data = json.load(handle)
+            result = _result_from(data)
+        except (OSError, ValueError, KeyError, TypeError):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return result
+
+    def put(self, key: str, result: FileResult) -> None:
+        try:
+            self._prepare()
+            target = self._path(key)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), suffix=".tmp")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(_result_to(result), out, ensure_ascii=False)
+            os.replace(temporary, target)
+        except OSError:
+            pass  # a read-only checkout still lints, just without a cache
+
+    def _prepare(self) -> None:
+        if self._ready:
+            return
+        os.makedirs(self.folder, exist_ok=True)
+        ignore = os.path.join(self.folder, ".gitignore")
+        if not os.path.exists(ignore):
+            with open(ignore, "w", encoding="utf-8") as handle:
+                handle.write("# created by kml-lint --cache\n*\n")
+        tag = os.path.join(self.folder, "CACHEDIR.TAG")
+        if not os.path.exists(tag):
+            with open(tag, "w", encoding="utf-8") as handle:
+                handle.write("Signature: 8a477f597d28d172789f06886806bc55\n# kml-lint cache\n")
+        self._ready = True
+
+
+def _result_to(result: FileResult) -> dict[str, Any]:
+    def finding(f: Finding) -> dict[str, Any]:
+        return {"rule_id": f.rule_id, "rule_name": f.rule_name, "severity": f.severity.label, "message": f.message,
+                "path": f.path, "line": f.line, "col": f.col, "pointer": f.pointer, "obj": asdict(f.obj),
+                "fingerprint": f.fingerprint, "source": f.source,
+                "suppression": asdict(f.suppression) if f.suppression else None}
+
+    return {"format": _FORMAT, "path": result.path, "objects": result.objects, "skipped": result.skipped,
+            "object_refs": [asdict(ref) for ref in result.object_refs],
+            "findings": [finding(f) for f in result.findings]}
+
+
+def _result_from(data: dict[str, Any]) -> FileResult:
+    if data.get("format") != _FORMAT:
+        raise ValueError("cache format")
+    findings = []
+    for item in data["findings"]:
+        findings.append(Finding(
+            item["rule_id"], item["rule_name"], Severity.parse(item["severity"]), item["message"], item["path"],
+            item["line"], item["col"], item["pointer"], ObjectRef(**item["obj"]), item["fingerprint"],
+            Suppression(**item["suppression"]) if item["suppression"] else None, item["source"]))
+    return FileResult(data["path"], findings, data["objects"], data["skipped"],
+                      object_refs=[ObjectRef(**ref) for ref in data["object_refs"]], cached=True)

@@ -1,0 +1,61 @@
+"""--jobs gives the same output as one process (order included); --cache reuses only what is unchanged."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, ROOT, requires_corpus
+
+
+def kml(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "kml_lint", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+@requires_corpus()
+@pytest.mark.parametrize("fmt", ["json", "sarif", "text"])
+def test_jobs_output_is_identical_to_one_process(fmt: str, tmp_path: Path) -> None:
+    subset = tmp_path / "subset"
+    for repo in sorted(CORPUS.iterdir())[:6]:
+        shutil.copytree(repo, subset / repo.name)
+    (subset / "broken.yaml").write_text("apiVersion: v1\nkind: [\n")
+    one = kml(str(subset), "--format", fmt, "--jobs", "1", cwd=tmp_path)
+    two = kml(str(subset), "--format", fmt, "--jobs", "2", cwd=tmp_path)
+    auto = kml(str(subset), "--format", fmt, cwd=tmp_path)
+    assert one.returncode == two.returncode == auto.returncode
+    assert one.stdout == two.stdout == auto.stdout
+    assert "Traceback" not in one.stderr + two.stderr
+
+
+def test_cache_reuses_unchanged_files_and_notices_changes(tmp_path: Path) -> None:
+    for name in ("train-job.yaml", "nightly-cronjob.yaml"):
+        shutil.copy(ROOT / "examples" / name, tmp_path / name)
+    first = kml(".", "--format", "json", "--cache", "-v", cwd=tmp_path)
+    assert "cache: 0 of 2 files reused" in first.stderr
+    assert (tmp_path / ".kml-lint-cache" / ".gitignore").read_text().strip().endswith("*")
+    second = kml(".", "--format", "json", "--cache", "-v", cwd=tmp_path)
+    assert "cache: 2 of 2 files reused" in second.stderr and second.stdout == first.stdout
+    # a changed file is linted again
+    (tmp_path / "nightly-cronjob.yaml").write_text((ROOT / "examples" / "nightly-cronjob.yaml").read_text()
+                                                   .replace(":nightly", ":2024.06.01"))
+    third = kml(".", "--format", "json", "--cache", "-v", cwd=tmp_path)
+    assert "cache: 1 of 2 files reused" in third.stderr
+    assert len(json.loads(third.stdout)["findings"]) == len(json.loads(first.stdout)["findings"]) - 1
+    # a changed option (rule parameters through a configuration file) invalidates everything
+    (tmp_path / ".kml-lint.yaml").write_text("rules:\n  KML301:\n    params: {floating_tags: [edge]}\n")
+    fourth = kml(".", "--format", "json", "--cache", "-v", cwd=tmp_path)
+    assert "cache: 0 of 2 files reused" in fourth.stderr
+
+
+def test_cache_never_holds_a_secret(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "examples" / "train-job.yaml", tmp_path / "job.yaml")
+    kml(".", "--cache", "--format", "full", cwd=tmp_path)
+    token = "hf_ThisIsNotARealTokenButItLooksLikeOne42"
+    for path in (tmp_path / ".kml-lint-cache").rglob("*.json"):
+        assert token not in path.read_text()
