@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from typing import Any, NoReturn
+from collections.abc import Iterator
+from typing import Any, NoReturn, TextIO
 
 import click
 
@@ -124,7 +126,7 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
             baseline = load_baseline(settings["baseline"])
         except ValueError as exc:
             _fail(str(exc))
-    from .reporters import RenderOptions, needs_source_lines, render
+    from .reporters import RenderOptions, make_reporter, needs_source_lines, resolve_format
 
     run_options = RunOptions(
         list(paths), selected, excludes=settings["exclude"], force_exclude=options["force_exclude"],
@@ -133,41 +135,55 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
         peer_annotations=peer_annotations(settings["peer-annotations"], rules),
         keep_source_lines=needs_source_lines(output_format), progress=_progress(), jobs=options["jobs"],
         cache=options["cache"])
-    try:
-        report = lint_paths(run_options)
-    except FileNotFoundError as exc:
-        _fail(f"path does not exist: {exc.args[0]}")
+    fmt = resolve_format(output_format)
+    color = _use_color(output) and fmt in ("text", "full")
+    render_options = RenderOptions(color=color, show_suppressed=options["show_suppressed"], quiet=options["quiet"],
+                                   statistics=options["statistics"])
+    with _open_output(output) as out:
+        if options["write_baseline"]:
+            from .suppress import BaselineWriter
 
-    for path, message in report.problems:
+            sink = BaselineWriter(out)
+        else:
+            sink = make_reporter(fmt, out, render_options, selected, os.getcwd())
+        try:
+            report = lint_paths(run_options, sink=sink.file)
+        except FileNotFoundError as exc:
+            _fail(f"path does not exist: {exc.args[0]}")
+        summary = report.summary()
+        sink.finish(summary)
+
+    for path, message in summary.problems:
         click.echo(f"kml-lint: warning: {path}: {message}", err=True)
     if options["verbose"]:
-        for path, reason in report.skipped:
+        for path, reason in summary.skipped:
             click.echo(f"kml-lint: skipped {path}: {reason}", err=True)
         if options["cache"]:
-            reused = sum(1 for result in report.files if result.cached)
-            click.echo(f"kml-lint: cache: {reused} of {len(report.files)} files reused", err=True)
-    if not report.files:
+            click.echo(f"kml-lint: cache: {summary.cached} of {summary.files} files reused", err=True)
+    if not summary.files:
         click.echo("kml-lint: warning: no Kubernetes manifest found in the given paths"
                    + ("" if options["verbose"] else " (--verbose lists what was skipped)"), err=True)
-
+    dropped = getattr(sink, "dropped", 0)
+    if dropped:
+        click.echo(f"kml-lint: warning: {dropped:,} results left out; a SARIF run holds at most "
+                   f"{sink.written:,} (GitHub code scanning's limit)", err=True)
     if options["write_baseline"]:
-        from .suppress import baseline_document
-
-        _write(baseline_document(report.findings()), output)
         sys.exit(EXIT_OK)
-    from .reporters import resolve_format
+    sys.exit(EXIT_FINDINGS if summary.fails(settings["fail-on"]) else EXIT_OK)
 
-    if resolve_format(output_format) == "sarif":
-        from .reporters.sarif import MAX_RESULTS
 
-        if len(report.findings()) > MAX_RESULTS:
-            click.echo(f"kml-lint: warning: {len(report.findings()):,} results; the SARIF run keeps the first "
-                       f"{MAX_RESULTS:,} (GitHub code scanning's limit)", err=True)
-    color = _use_color(output) and resolve_format(output_format) in ("text", "full")
-    text = render(output_format, report, RenderOptions(color=color, show_suppressed=options["show_suppressed"],
-                                                       quiet=options["quiet"], statistics=options["statistics"]))
-    _write(text, output)
-    sys.exit(EXIT_FINDINGS if report.fails(settings["fail-on"]) else EXIT_OK)
+@contextlib.contextmanager
+def _open_output(output: str | None) -> Iterator[TextIO]:
+    """The report's destination: the --output file, or standard output."""
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            yield handle
+    else:
+        stream = sys.stdout
+        if hasattr(stream, "reconfigure") and (stream.encoding or "").lower().replace("-", "") != "utf8":
+            stream.reconfigure(errors="backslashreplace")  # a non-UTF-8 terminal must not crash the report
+        yield stream
+        stream.flush()
 
 
 def _progress() -> Any:
@@ -189,14 +205,6 @@ def _progress() -> Any:
             sys.stderr.flush()
 
     return report
-
-
-def _write(text: str, output: str | None) -> None:
-    if output:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    else:
-        click.echo(text, nl=False)
 
 
 def effective_settings(config: Any, options: dict[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,10 @@
-"""What a whole run produced, shared by every reporter."""
+"""What a run produced. Reporters stream file results as they come and keep only running totals
+(``Summary``), so memory does not grow with the corpus; ``RunReport`` also keeps the results, for tests and
+for callers that want them in memory."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from .engine import FileResult
@@ -10,12 +13,51 @@ from .registry import Rule
 
 
 @dataclass(slots=True)
+class Summary:
+    files: int = 0
+    files_with_findings: int = 0
+    objects: int = 0
+    cached: int = 0
+    results: int = 0  # findings, suppressed ones included
+    by_severity: Counter[Severity] = field(default_factory=Counter)  # unsuppressed findings
+    by_rule: Counter[tuple[str, str, Severity]] = field(default_factory=Counter)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (path, message): folders, loops
+
+    def add(self, result: FileResult) -> None:
+        self.files += 1
+        self.objects += result.objects
+        self.cached += result.cached
+        self.results += len(result.findings)
+        active = [f for f in result.findings if f.suppression is None]
+        self.files_with_findings += bool(active)
+        for finding in active:
+            self.by_severity[finding.severity] += 1
+            self.by_rule[(finding.rule_id, finding.rule_name, finding.severity)] += 1
+
+    @property
+    def findings(self) -> int:
+        return sum(self.by_severity.values())
+
+    @property
+    def suppressed(self) -> int:
+        return self.results - self.findings
+
+    def fails(self, fail_on: str) -> bool:
+        if fail_on == "never":
+            return False
+        threshold = Severity.parse(fail_on)
+        return any(count for level, count in self.by_severity.items() if level >= threshold)
+
+
+@dataclass(slots=True)
 class RunReport:
     rules: list[Rule]  # the rules that ran
     files: list[FileResult] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
-    problems: list[tuple[str, str]] = field(default_factory=list)  # (path, message): folders, loops
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)
     cwd: str = "."
+    totals: Summary | None = None  # running totals kept by a streaming run (files not kept)
 
     def findings(self) -> list[Finding]:
         return [finding for result in self.files for finding in result.findings]
@@ -24,17 +66,13 @@ class RunReport:
         """Findings that count: not suppressed or baselined."""
         return [f for f in self.findings() if f.suppression is None]
 
-    def counts(self) -> dict[Severity, int]:
-        counts = {level: 0 for level in Severity}
-        for finding in self.active():
-            counts[finding.severity] += 1
-        return counts
-
-    def objects(self) -> int:
-        return sum(result.objects for result in self.files)
+    def summary(self) -> Summary:
+        if self.totals is not None:
+            return self.totals
+        summary = Summary(skipped=list(self.skipped), problems=list(self.problems))
+        for result in self.files:
+            summary.add(result)
+        return summary
 
     def fails(self, fail_on: str) -> bool:
-        if fail_on == "never":
-            return False
-        threshold = Severity.parse(fail_on)
-        return any(f.severity >= threshold for f in self.active())
+        return self.summary().fails(fail_on)

@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +21,7 @@ from .discovery import Target, discover
 from .engine import Engine, FileResult
 from .findings import Finding
 from .registry import Rule
-from .report import RunReport
+from .report import RunReport, Summary
 from .source import DEFAULT_MAX_FILE_SIZE, SourceError, SourceText, decode, read_path
 from .suppress import Suppressor, _path_glob, selector_matches
 
@@ -165,12 +165,27 @@ def _jobs(requested: int | None, files: int) -> int:
     return usable_cpus() if files > HANDFUL else 1
 
 
-def lint_paths(options: RunOptions, stdin: bytes | None = None) -> RunReport:
-    """Lint every file the paths lead to. Raises FileNotFoundError for a path that does not exist."""
+def lint_paths(options: RunOptions, stdin: bytes | None = None,
+               sink: Callable[[FileResult], None] | None = None) -> RunReport:
+    """Lint every file the paths lead to. Raises FileNotFoundError for a path that does not exist.
+
+    With a ``sink``, each file's result goes to it as soon as it is final and is not kept: the returned
+    report then holds only the totals (``report.summary``), so memory does not grow with the corpus.
+    """
     found = discover(options.paths, options.excludes, options.force_exclude)
     linter = FileLinter(options)
     run_layers = Suppressor(options.config, options.baseline, options.today, options.rules)
     report = RunReport(options.rules, skipped=found.skipped, problems=found.problems, cwd=os.getcwd())
+    summary = report.totals = Summary(skipped=report.skipped, problems=report.problems)
+    keep = sink is None
+
+    def emit(result: FileResult) -> None:
+        summary.add(result)
+        if keep:
+            report.files.append(result)
+        else:
+            sink(result)
+
     files = [t for t in found.targets if t.path != "-"]
     jobs = min(_jobs(options.jobs, len(files)), max(1, len(files)))
     results = _parallel(linter, files, jobs) if jobs > 1 else (linter.lint_target(t) for t in files)
@@ -190,12 +205,12 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None) -> RunReport:
             report.skipped.append((result.path, result.skipped))
             continue
         run_layers.apply_run(result.findings)
-        report.files.append(result)
+        emit(result)
     if hasattr(results, "close"):
         results.close()  # stops the worker pool
     unused = run_layers.unused_config()
     if unused:
-        report.files.append(FileResult(unused[0].path, sorted(unused, key=Finding.sort_key)))
+        emit(FileResult(unused[0].path, sorted(unused, key=Finding.sort_key)))
     return report
 
 

@@ -336,6 +336,20 @@ def baseline_document(findings: Iterable[Finding]) -> str:
                       indent=2, ensure_ascii=False) + "\n"
 
 
+class BaselineWriter:
+    """A report sink for ``--write-baseline``: keeps only the baseline's own small entries, then writes them."""
+
+    def __init__(self, out: Any) -> None:
+        self.out = out
+        self.findings: list[Finding] = []
+
+    def file(self, result: Any) -> None:
+        self.findings.extend(f for f in result.findings if f.suppression is None)
+
+    def finish(self, summary: Any) -> None:
+        self.out.write(baseline_document(self.findings))
+
+
 def load_baseline(path: str) -> Counter[str]:
     """A baseline file's fingerprints (a multiset: two identical findings need two entries)."""
     try:

@@ -88,7 +88,7 @@ def test_sarif_result_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(sarif, "MAX_RESULTS", 3)
     _, out, err = run(str(ROOT / "examples"), "--format", "sarif")
     assert len(json.loads(out)["runs"][0]["results"]) == 3
-    assert "keeps the first 3" in err
+    assert "7 results left out" in err
 
 
 @pytest.mark.network

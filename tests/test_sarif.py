@@ -12,7 +12,7 @@ from jsonschema import Draft7Validator
 
 from kml_lint.engine import Engine
 from kml_lint.report import RunReport
-from kml_lint.reporters.sarif import render
+from kml_lint.reporters import render as render_format
 
 SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"
 
@@ -27,7 +27,7 @@ def sarif_for(files: dict[str, str], cwd: Path) -> dict:
     report = RunReport(all_rules(), cwd=str(cwd))
     for path, text in files.items():
         report.files.append(engine.lint_text(path, text))
-    return json.loads(render(report))
+    return json.loads(render_format("sarif", report))
 
 
 def assert_valid(log: dict) -> None:

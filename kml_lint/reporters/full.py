@@ -4,13 +4,13 @@ line (as ruff and rustc show them), then a table of counts by rule. Secrets on s
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 import click
 
+from ..engine import FileResult
 from ..findings import Finding
-from ..report import RunReport
-from .text import COLORS, headline, shown, summary
+from ..report import Summary
+from .text import COLORS, TextReporter, headline, statistics, summary_line
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s")
 
@@ -35,29 +35,35 @@ def snippet(finding: Finding, color: bool) -> list[str]:
     return [f"{gutter} {bar}", f"{number} {bar} {line}", f"{gutter} {bar} {caret}"]
 
 
-def render(report: RunReport, options) -> str:
-    rules = {rule.id: rule for rule in report.rules}
-    out: list[str] = []
-    for finding in shown(report, options.show_suppressed):
-        out.append(headline(finding, options.color))
-        out.extend(snippet(finding, options.color))
-        rule = rules.get(finding.rule_id)
-        if rule is not None:
-            fix = f"  = fix: {one_line(rule.remediation)}"
-            out.append(click.style(fix, fg="green") if options.color else fix)
-        out.append("")
-    if not options.quiet:
-        out.extend(table(report))
-        out.append(summary(report, options.color))
-    return "\n".join(out).rstrip("\n") + "\n" if out else ""
+class FullReporter(TextReporter):
+    def file(self, result: FileResult) -> None:
+        if self.options.statistics:
+            return
+        fixes = {rule.id: one_line(rule.remediation) for rule in self.rules}
+        for finding in self.shown(result):
+            lines = [headline(finding, self.options.color), *snippet(finding, self.options.color)]
+            if finding.rule_id in fixes:
+                fix = f"  = fix: {fixes[finding.rule_id]}"
+                lines.append(click.style(fix, fg="green") if self.options.color else fix)
+            self.out.write("\n".join(lines) + "\n\n")
+
+    def finish(self, summary: Summary) -> None:
+        if self.options.statistics:
+            self.out.write(statistics(summary, self.options.color))
+            return
+        if not self.options.quiet:
+            self.out.write("".join(line + "\n" for line in table(summary)))
+            self.out.write(summary_line(summary, self.options.color) + "\n")
 
 
-def table(report: RunReport) -> list[str]:
-    counts = Counter((f.rule_id, f.rule_name, f.severity.label) for f in report.active())
-    if not counts:
+REPORTER = FullReporter
+
+
+def table(summary: Summary) -> list[str]:
+    if not summary.by_rule:
         return []
-    width = max(len(name) for _, name, _ in counts)
+    width = max(len(name) for _, name, _ in summary.by_rule)
     lines = [f"{'rule':<6}  {'name':<{width}}  {'severity':<8}  count", f"{'-' * 6}  {'-' * width}  {'-' * 8}  -----"]
-    for (rule_id, name, severity), count in sorted(counts.items()):
-        lines.append(f"{rule_id:<6}  {name:<{width}}  {severity:<8}  {count:>5}")
+    for (rule_id, name, severity), count in sorted(summary.by_rule.items()):
+        lines.append(f"{rule_id:<6}  {name:<{width}}  {severity.label:<8}  {count:>5}")
     return [*lines, ""]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from ..engine import FileResult
 from ..findings import Severity
-from ..report import RunReport
-from .text import summary
+from ..report import Summary
+from . import Reporter
+from .text import summary_line
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
 
@@ -17,12 +19,18 @@ def _property(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render(report: RunReport, options) -> str:
-    lines = []
-    for finding in report.active():
-        properties = (f"file={_property(finding.path)},line={finding.line},col={finding.col},"
-                      f"title={_property(f'{finding.rule_id} {finding.rule_name}')}")
-        lines.append(f"::{_COMMAND[finding.severity]} {properties}::{_data(finding.message)}")
-    if not options.quiet:
-        lines.append(summary(report))
-    return "\n".join(lines) + "\n" if lines else ""
+class GithubReporter(Reporter):
+    def file(self, result: FileResult) -> None:
+        for finding in result.findings:
+            if finding.suppression is not None:
+                continue
+            properties = (f"file={_property(finding.path)},line={finding.line},col={finding.col},"
+                          f"title={_property(f'{finding.rule_id} {finding.rule_name}')}")
+            self.out.write(f"::{_COMMAND[finding.severity]} {properties}::{_data(finding.message)}\n")
+
+    def finish(self, summary: Summary) -> None:
+        if not self.options.quiet:
+            self.out.write(summary_line(summary) + "\n")
+
+
+REPORTER = GithubReporter

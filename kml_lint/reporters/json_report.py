@@ -1,4 +1,7 @@
-"""A documented, stable JSON structure (``schemaVersion`` 1): see docs/json-output.md."""
+"""A documented, stable JSON structure (``schemaVersion`` 1): see docs/json-output.md.
+
+Findings are written as each file arrives; the summary follows them.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,10 @@ import json
 from typing import Any
 
 from .. import __version__
+from ..engine import FileResult
 from ..findings import Finding, Severity
-from ..report import RunReport
+from ..report import Summary
+from . import Reporter
 
 SCHEMA_VERSION = 1
 
@@ -33,23 +38,42 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
     }
 
 
-def render(report: RunReport, options: object = None) -> str:
-    counts = report.counts()
-    document = {
-        "schemaVersion": SCHEMA_VERSION,
-        "tool": {"name": "kml-lint", "version": __version__},
-        "summary": {
-            "files": len(report.files),
-            "objects": report.objects(),
-            "findings": sum(counts.values()),
-            "errors": counts[Severity.ERROR],
-            "warnings": counts[Severity.WARNING],
-            "notes": counts[Severity.NOTE],
-            "suppressed": len(report.findings()) - sum(counts.values()),
-        },
-        "findings": [finding_dict(f) for f in report.findings()],
-        "skipped": [{"path": path, "reason": reason} for path, reason in report.skipped],
-        "problems": [{"path": path, "message": message} for path, message in report.problems],
-        "rules": [rule.id for rule in report.rules],
-    }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+def _indented(value: Any, level: int) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + "  " * level)
+
+
+class JsonReporter(Reporter):
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.first = True
+        self.out.write("{\n")
+        self.out.write(f'  "schemaVersion": {SCHEMA_VERSION},\n')
+        self.out.write(f'  "tool": {json.dumps({"name": "kml-lint", "version": __version__})},\n')
+        self.out.write('  "findings": [')
+
+    def file(self, result: FileResult) -> None:
+        for finding in result.findings:
+            self.out.write(("\n" if self.first else ",\n") + "    " + _indented(finding_dict(finding), 2))
+            self.first = False
+
+    def finish(self, summary: Summary) -> None:
+        self.out.write("\n  ],\n" if not self.first else "],\n")
+        tail = {
+            "summary": {
+                "files": summary.files,
+                "objects": summary.objects,
+                "findings": summary.findings,
+                "errors": summary.by_severity[Severity.ERROR],
+                "warnings": summary.by_severity[Severity.WARNING],
+                "notes": summary.by_severity[Severity.NOTE],
+                "suppressed": summary.suppressed,
+            },
+            "skipped": [{"path": path, "reason": reason} for path, reason in summary.skipped],
+            "problems": [{"path": path, "message": message} for path, message in summary.problems],
+            "rules": [rule.id for rule in self.rules],
+        }
+        body = json.dumps(tail, indent=2, ensure_ascii=False)
+        self.out.write(body[body.index("\n") + 1:] + "\n")  # continue the open object: drop the "{" line
+
+
+REPORTER = JsonReporter

@@ -1,14 +1,17 @@
 """``--format junit``: one test suite per file, one test case per object, a failure per finding.
 
-GitLab, Jenkins and Azure Pipelines show JUnit XML natively.
+GitLab, Jenkins and Azure Pipelines show JUnit XML natively. Each file's suite is serialised when the file
+arrives; only the XML text is kept until the totals are known.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from ..engine import FileResult
 from ..findings import Finding, ObjectRef
-from ..report import RunReport
+from ..report import Summary
+from . import Reporter
 
 
 def _case_name(ref: ObjectRef | None) -> str:
@@ -17,18 +20,22 @@ def _case_name(ref: ObjectRef | None) -> str:
     return ref.identity().strip("/").replace("//", "/")
 
 
-def render(report: RunReport, options) -> str:
-    suites = ET.Element("testsuites", name="kml-lint")
-    total_cases = total_failures = 0
-    for result in report.files:
+class JunitReporter(Reporter):
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)  # type: ignore[arg-type]
+        self.suites: list[str] = []
+        self.cases = self.failures = 0
+
+    def file(self, result: FileResult) -> None:
         cases: dict[str, list[Finding]] = {_case_name(ref): [] for ref in result.object_refs}
         for finding in result.findings:
             if finding.suppression is None:
                 cases.setdefault(_case_name(finding.obj if finding.obj.kind else None), []).append(finding)
         if not cases:
             cases["(file)"] = []
-        suite = ET.SubElement(suites, "testsuite", name=result.path, tests=str(len(cases)),
-                              failures=str(sum(1 for f in cases.values() if f)), errors="0", skipped="0")
+        failed = sum(1 for findings in cases.values() if findings)
+        suite = ET.Element("testsuite", name=result.path, tests=str(len(cases)), failures=str(failed), errors="0",
+                           skipped="0")
         for name, findings in cases.items():
             case = ET.SubElement(suite, "testcase", classname=result.path, name=name)
             for finding in findings:
@@ -36,9 +43,17 @@ def render(report: RunReport, options) -> str:
                                         message=finding.message)
                 failure.text = (f"{finding.path}:{finding.line}:{finding.col}: {finding.severity.label} "
                                 f"{finding.rule_id} {finding.rule_name} {finding.message}")
-        total_cases += len(cases)
-        total_failures += sum(1 for f in cases.values() if f)
-    suites.set("tests", str(total_cases))
-    suites.set("failures", str(total_failures))
-    ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+        ET.indent(suite, level=1)
+        self.suites.append("  " + ET.tostring(suite, encoding="unicode"))
+        self.cases += len(cases)
+        self.failures += failed
+
+    def finish(self, summary: Summary) -> None:
+        self.out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+        self.out.write(f'<testsuites name="kml-lint" tests="{self.cases}" failures="{self.failures}">\n')
+        for suite in self.suites:
+            self.out.write(suite + "\n")
+        self.out.write("</testsuites>\n")
+
+
+REPORTER = JunitReporter

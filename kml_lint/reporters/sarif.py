@@ -14,7 +14,9 @@ import sarif_om as sarif
 from .. import __version__
 from ..findings import Finding
 from ..registry import PROJECT_URL, Rule
-from ..report import RunReport
+from ..engine import FileResult
+from ..report import Summary
+from . import Reporter
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -132,31 +134,63 @@ def result(finding: Finding, rule_index: int, cwd: str) -> sarif.Result:
     return out
 
 
-def build(report: RunReport) -> sarif.SarifLog:
-    rules = list(report.rules)
-    index = {rule.id: number for number, rule in enumerate(rules)}
-    # Unsuppressed findings first, so that truncation to GitHub's limit drops suppressed ones.
-    ordered = sorted(report.findings(), key=lambda f: f.suppression is not None)
-    results = [result(f, index[f.rule_id], report.cwd) for f in ordered[:MAX_RESULTS] if f.rule_id in index]
-    notifications = [
-        sarif.Notification(message=sarif.Message(text=f"{path}: {message}"), level="warning")
-        for path, message in report.problems
-    ]
-    invocation = sarif.Invocation(execution_successful=True)
-    if notifications:
-        invocation.tool_execution_notifications = notifications
-    cwd_uri = Path(report.cwd).resolve().as_uri().rstrip("/") + "/"
-    run = sarif.Run(
+def run_header(rules: list[Rule], cwd: str) -> sarif.Run:
+    """The run without its results and invocation (those stream in and come at the end)."""
+    cwd_uri = Path(cwd).resolve().as_uri().rstrip("/") + "/"
+    return sarif.Run(
         tool=sarif.Tool(driver=sarif.ToolComponent(
             name="kml-lint", version=__version__, semantic_version=__version__, information_uri=PROJECT_URL,
             rules=[descriptor(rule) for rule in rules])),
-        results=results,
-        invocations=[invocation],
+        results=[],
         column_kind="unicodeCodePoints",
         original_uri_base_ids={SRCROOT: sarif.ArtifactLocation(uri=cwd_uri)},
     )
-    return sarif.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])
 
 
-def render(report: RunReport, options: object = None) -> str:
-    return json.dumps(to_json(build(report)), indent=2, ensure_ascii=False) + "\n"
+class SarifReporter(Reporter):
+    """Writes the log's head (tool and rules), then each result as its file arrives, then the invocation.
+
+    At most MAX_RESULTS results are written (GitHub code scanning's limit); the CLI warns when it cuts.
+    """
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.index = {rule.id: number for number, rule in enumerate(self.rules)}
+        self.written = 0
+        self.dropped = 0
+        log = to_json(sarif.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI,
+                                     runs=[run_header(self.rules, self.cwd)]))
+        text = json.dumps(log, indent=2, ensure_ascii=False)
+        marker = '"results": []'
+        head, _, tail = text.partition(marker)
+        self.tail = tail  # everything after the results array
+        self.out.write(head + '"results": [')
+
+    def file(self, result_set: FileResult) -> None:
+        for finding in result_set.findings:
+            if finding.rule_id not in self.index:
+                continue
+            if self.written >= MAX_RESULTS:
+                self.dropped += 1
+                continue
+            data = to_json(result(finding, self.index[finding.rule_id], self.cwd))
+            body = json.dumps(data, indent=2, ensure_ascii=False).replace("\n", "\n        ")
+            self.out.write(("\n        " if self.written == 0 else ",\n        ") + body)
+            self.written += 1
+
+    def finish(self, summary: Summary) -> None:
+        invocation = sarif.Invocation(execution_successful=True)
+        notifications = [sarif.Notification(message=sarif.Message(text=f"{path}: {message}"), level="warning")
+                         for path, message in summary.problems]
+        if self.dropped:
+            notifications.append(sarif.Notification(
+                message=sarif.Message(text=f"{self.dropped} results were left out: a run holds at most "
+                                           f"{MAX_RESULTS} (GitHub code scanning's limit)"), level="warning"))
+        if notifications:
+            invocation.tool_execution_notifications = notifications
+        invocations = json.dumps([to_json(invocation)], indent=2, ensure_ascii=False).replace("\n", "\n      ")
+        self.out.write(("\n      ]" if self.written else "]") + f',\n      "invocations": {invocations}' + self.tail)
+        self.out.write("\n")
+
+
+REPORTER = SarifReporter

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 import click
 
+from ..engine import FileResult
 from ..findings import Finding, Severity
-from ..report import RunReport
+from ..report import Summary
+from . import Reporter
 
 COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTE: "cyan"}
 
 
 def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
-
-
-def shown(report: RunReport, show_suppressed: bool) -> list[Finding]:
-    return [f for f in report.findings() if show_suppressed or f.suppression is None]
 
 
 def headline(finding: Finding, color: bool) -> str:
@@ -36,39 +32,46 @@ def headline(finding: Finding, color: bool) -> str:
     return f"{location} {severity} {rule} {finding.message}{suffix}"
 
 
-def render(report: RunReport, options) -> str:
-    if options.statistics:
-        return statistics(report, options.color)
-    lines = [headline(finding, options.color) for finding in shown(report, options.show_suppressed)]
-    if not options.quiet:
-        lines.append(summary(report, options.color))
-    return "\n".join(lines) + "\n" if lines else ""
+class TextReporter(Reporter):
+    def shown(self, result: FileResult) -> list[Finding]:
+        return [f for f in result.findings if self.options.show_suppressed or f.suppression is None]
+
+    def file(self, result: FileResult) -> None:
+        if self.options.statistics:
+            return
+        for finding in self.shown(result):
+            self.out.write(headline(finding, self.options.color) + "\n")
+
+    def finish(self, summary: Summary) -> None:
+        if self.options.statistics:
+            self.out.write(statistics(summary, self.options.color))
+        elif not self.options.quiet:
+            self.out.write(summary_line(summary, self.options.color) + "\n")
 
 
-def statistics(report: RunReport, color: bool = False) -> str:
+REPORTER = TextReporter
+
+
+def statistics(summary: Summary, color: bool = False) -> str:
     """Counts per rule, most frequent first (``--statistics``)."""
-    counts = Counter((f.rule_id, f.rule_name, f.severity) for f in report.active())
     lines = []
-    for (rule_id, name, severity), count in sorted(counts.items(), key=lambda item: (-item[1], item[0][0])):
+    for (rule_id, name, severity), count in sorted(summary.by_rule.items(), key=lambda item: (-item[1], item[0][0])):
         label = click.style(f"{severity.label:<7}", fg=COLORS[severity]) if color else f"{severity.label:<7}"
         lines.append(f"{count:>6}  {rule_id}  {label}  {name}")
-    lines.append(summary(report, color))
+    lines.append(summary_line(summary, color))
     return "\n".join(lines) + "\n"
 
 
-def summary(report: RunReport, color: bool = False) -> str:
-    counts = report.counts()
-    total = sum(counts.values())
-    checked = len(report.files)
-    with_findings = sum(1 for r in report.files if any(f.suppression is None for f in r.findings))
-    files = plural(checked, "file")
-    suppressed = len(report.findings()) - total
-    tail = f" {suppressed} suppressed (--show-suppressed lists them)." if suppressed else ""
+def summary_line(summary: Summary, color: bool = False) -> str:
+    total = summary.findings
+    files = plural(summary.files, "file")
+    objects = plural(summary.objects, "object")
+    tail = f" {summary.suppressed} suppressed (--show-suppressed lists them)." if summary.suppressed else ""
     if total == 0:
-        text = f"No findings in {files} ({plural(report.objects(), 'object')}).{tail}"
+        text = f"No findings in {files} ({objects}).{tail}"
         return click.style(text, fg="green") if color else text
-    parts = [plural(counts[level], level.label) for level in (Severity.ERROR, Severity.WARNING, Severity.NOTE)
-             if counts[level]]
-    text = (f"Found {plural(total, 'finding')} ({', '.join(parts)}) in {with_findings} of {files} "
-            f"({plural(report.objects(), 'object')}).{tail}")
+    parts = [plural(summary.by_severity[level], level.label)
+             for level in (Severity.ERROR, Severity.WARNING, Severity.NOTE) if summary.by_severity[level]]
+    text = (f"Found {plural(total, 'finding')} ({', '.join(parts)}) in {summary.files_with_findings} of {files} "
+            f"({objects}).{tail}")
     return click.style(text, bold=True) if color else text
