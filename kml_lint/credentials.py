@@ -49,13 +49,12 @@ _EXAMPLE_SUFFIX = "EXAMPLE"  # AWS's documented example keys end with it
 PREFILTER = re.compile(
     r"AKIA|ASIA|hf_|gh[opsu]_|github_pat_|sk-|xox[abprs]-|AIza|PRIVATE KEY|service_account|:[^\s/@:]+@")
 
-_PLACEHOLDER = re.compile(
-    r"\s*(?:<[^<>]*>|\$\([A-Za-z_][A-Za-z0-9_]*\)|\$\{[^{}]*\}|\{\{.*\}\}|\*+|%[sv]|)\s*", re.DOTALL)
+_PLACEHOLDER = re.compile(r"<[^<>]*>|\$\([A-Za-z_][A-Za-z0-9_]*\)|\$\{[^{}]*\}|\{\{.*\}\}|\*+|%[sv]|", re.DOTALL)
 
 
 def is_placeholder(value: str) -> bool:
-    """The closed list of values that stand for a secret without being one."""
-    return _PLACEHOLDER.fullmatch(value) is not None
+    """The closed list of values that stand for a secret without being one (surrounding blanks ignored)."""
+    return _PLACEHOLDER.fullmatch(value.strip()) is not None
 
 
 def find_credentials(text: str) -> list[CredentialMatch]:

@@ -204,8 +204,8 @@ class Engine:
             path, line = result.place(line)
             if hit.secret:
                 result.secrets.update((hit.secret,) if isinstance(hit.secret, str) else hit.secret)
-            finding = Finding(rule.id, rule.name, rule.severity, f"{subject}: {hit.message}", path, line, col,
-                              hit.pointer, obj.ref)
+            finding = Finding(rule.id, rule.name, rule.severity, redact(f"{subject}: {hit.message}"), path, line,
+                              col, hit.pointer, obj.ref)
             finding.fingerprint = fingerprint(finding, obj)
             result.findings.append(finding)
 

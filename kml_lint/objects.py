@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .credentials import redact
 from .findings import ObjectRef
 from .yamlfold import ParsedDocument, Position, escape_pointer_token
 
@@ -144,7 +145,8 @@ def _make(data: dict[str, Any], document: ParsedDocument, base: str, item: int |
 
     def text(key: str) -> str | None:
         value = meta.get(key)
-        return value if isinstance(value, str) and value else None
+        # Names appear in messages, logical locations and baselines: never a credential in full.
+        return redact(value) if isinstance(value, str) and value else None
 
     ref = ObjectRef(
         api_version=data["apiVersion"], kind=data["kind"], namespace=text("namespace"), name=text("name"),

@@ -11,8 +11,10 @@ from __future__ import annotations
 import bisect
 import re
 
-_HELM_SOURCE = re.compile(r"^# Source: (?P<path>\S.*?)\s*$", re.MULTILINE)
-_ORIGIN_PATH = re.compile(r"^\s+config\.kubernetes\.io/origin:\s*\|\s*\n\s+path:\s*(?P<path>\S+)", re.MULTILINE)
+# Horizontal whitespace only ([ \t]), and no lazy quantifier before an optional tail: linear on any input.
+_HELM_SOURCE = re.compile(r"^# Source: (?P<path>[^\n]*)", re.MULTILINE)
+_ORIGIN_PATH = re.compile(r"^[ \t]+config\.kubernetes\.io/origin:[ \t]*\|[ \t]*\n[ \t]+path:[ \t]*(?P<path>[^\s]+)",
+                          re.MULTILINE)
 
 
 class Placement:
@@ -28,7 +30,9 @@ class Placement:
     def _index(self, text: str) -> None:
         marks = []
         for match in _HELM_SOURCE.finditer(text):
-            marks.append((text.count("\n", 0, match.start()) + 1, match.group("path")))
+            path = match.group("path").strip()
+            if path:
+                marks.append((text.count("\n", 0, match.start()) + 1, path))
         if not marks:
             # Kustomize: the origin annotation sits inside the object; the document starts at the `---` above.
             for match in _ORIGIN_PATH.finditer(text):

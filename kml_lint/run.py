@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .checks import RunContext
+from .credentials import redact
 from .discovery import Target, discover
 from .engine import Engine, FileResult
 from .findings import Finding
@@ -122,8 +123,12 @@ def lint_file_local(engine: Engine, suppressor: Suppressor, path: str, source: S
         if stale:
             result.findings.extend(stale)
             result.findings.sort(key=Finding.sort_key)
-    # What a worker sends back or the cache keeps: findings, never documents, secrets or directives.
+    # What a worker sends back or the cache keeps: findings, never documents, secrets or directives. Pointers
+    # were needed raw for the suppressions above; from here on they are output, so mask any credential in them.
     result.directives, result.secrets, result.origins, result.placement = [], set(), {}, None
+    for finding in result.findings:
+        if finding.pointer:
+            finding.pointer = redact(finding.pointer)
     return result
 
 

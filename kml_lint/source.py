@@ -71,7 +71,8 @@ def decode(data: bytes) -> SourceText | SourceError:
     if b"\x00" in data:
         offset = data.index(b"\x00")
         line = data.count(b"\n", 0, offset) + 1
-        return SourceError("binary file (holds NUL bytes): not a manifest", line, 1)
+        return SourceError("holds NUL bytes: a binary file, or UTF-16/32 text without a byte-order mark; a manifest "
+                           "is UTF-8 text", line, 1)
     try:
         return _checked(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError as exc:

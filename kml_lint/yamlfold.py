@@ -190,7 +190,7 @@ def parse_yaml(text: str) -> ParseResult:
                 continue
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, col = _mark_pos(mark) if mark is not None else (1, 1)
+        line, col = _clamp(text, *_mark_pos(mark)) if mark is not None else (1, 1)
         reason = exc.problem or "invalid YAML"
         if exc.context:
             reason = f"{reason} ({exc.context})"
@@ -206,6 +206,14 @@ def parse_yaml(text: str) -> ParseResult:
     finally:
         parser.dispose()
     return ParseResult(documents)
+
+
+def _clamp(text: str, line: int, col: int) -> tuple[int, int]:
+    """libyaml marks "end of input" one line past the last one: keep every location inside the file."""
+    lines = text.split("\n")
+    if line > len(lines):
+        line, col = len(lines), len(lines[-1]) + 1
+    return line, min(col, len(lines[line - 1]) + 1)
 
 
 def _fold_document(parser: Any, index: int, start_line: int) -> ParsedDocument:

@@ -126,9 +126,11 @@ def _format(quantity: Decimal) -> str:
 @check("accelerators.count_mismatch", target="container", params=_COUNT_PARAMS)
 def count_mismatch(ctx: Any, view: Any, container: Any, params: dict[str, Any]) -> Iterator[Hit]:
     """Accelerators requested without a limit, request != limit, or fractional counts: all rejected."""
-    requests = container.mapping("resources", "requests")
-    limits = container.mapping("resources", "limits")
-    names = [name for name in {**requests, **limits} if _matches(name, params["resources"], params.get("exclude"))]
+    # A null value is an absent one (Kubernetes drops it when the manifest is converted to JSON).
+    requests = {k: v for k, v in container.mapping("resources", "requests").items() if v is not None}
+    limits = {k: v for k, v in container.mapping("resources", "limits").items() if v is not None}
+    names = [name for name in {**requests, **limits}
+             if isinstance(name, str) and _matches(name, params["resources"], params.get("exclude"))]
     problems: list[str] = []
     where: str | None = None
     for name in names:

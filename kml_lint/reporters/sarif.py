@@ -12,9 +12,9 @@ import attr
 import sarif_om as sarif
 
 from .. import __version__
+from ..engine import FileResult
 from ..findings import Finding
 from ..registry import PROJECT_URL, Rule
-from ..engine import FileResult
 from ..report import Summary
 from . import Reporter
 
