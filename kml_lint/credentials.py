@@ -45,9 +45,11 @@ _EXAMPLE_HOST = re.compile(r"(?:.*\.)?(?:example|test|invalid)(?:\.(?:com|org|ne
 
 _EXAMPLE_SUFFIX = "EXAMPLE"  # AWS's documented example keys end with it
 
-# One cheap pass over a whole file: when it finds nothing, no string of the file can match.
+# One cheap pass over a whole file: when it finds nothing, no string of the file can match. Each branch is a
+# looser form of a format above (a superset), anchored on a literal so the scan stays fast and linear.
 PREFILTER = re.compile(
-    r"AKIA|ASIA|hf_|gh[opsu]_|github_pat_|sk-|xox[abprs]-|AIza|PRIVATE KEY|service_account|:[^\s/@:]+@")
+    r"AKIA[A-Z0-9]{16}|ASIA[A-Z0-9]{16}|hf_[A-Za-z0-9]{30}|gh[opsu]_[A-Za-z0-9]{30}|github_pat_|sk-[\w-]{20}"
+    r"|xox[abprs]-|AIza[\w-]{30}|PRIVATE KEY|service_account|:[^\s/@:]+@")
 
 _PLACEHOLDER = re.compile(r"<[^<>]*>|\$\([A-Za-z_][A-Za-z0-9_]*\)|\$\{[^{}]*\}|\{\{.*\}\}|\*+|%[sv]|", re.DOTALL)
 

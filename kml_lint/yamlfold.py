@@ -141,25 +141,16 @@ def escape_pointer_token(token: str) -> str:
 class _Frame:
     """One open mapping or sequence while folding."""
 
-    __slots__ = (
-        "anchor",
-        "container",
-        "is_map",
-        "key",
-        "key_pos",
-        "merges",
-        "pointer",
-        "size",
-    )
+    __slots__ = ("anchor", "container", "is_map", "key", "key_pos", "merges", "pointer", "start_count")
 
-    def __init__(self, container: Any, pointer: str, is_map: bool, anchor: str | None) -> None:
+    def __init__(self, container: Any, pointer: str, is_map: bool, anchor: str | None, start_count: int) -> None:
         self.container = container
         self.pointer = pointer
         self.is_map = is_map
         self.key: str | None = None  # mapping: the key awaiting its value
         self.key_pos: tuple[int, int] = (0, 0)
         self.anchor = anchor
-        self.size = 1  # nodes inside, counting alias expansions (alias-bomb guard)
+        self.start_count = start_count  # nodes seen before this one (sizes anchored nodes for the bomb guard)
         self.merges: list[tuple[Any, tuple[int, int]]] | None = None
 
 
@@ -241,11 +232,14 @@ def _skip_to_document_end(parser: Any) -> None:
 
 
 def _fold_nodes(parser: Any, positions: dict[str, Position], problems: list[YamlProblem]) -> Any:
-    """Iteratively build the document's root value. Returns when the root node is complete."""
+    """Iteratively build the document's root value. Returns when the root node is complete.
+
+    This loop runs once per YAML event, so the common paths are written inline.
+    """
     anchors: dict[str, tuple[Any, int]] = {}
     stack: list[_Frame] = []
+    nodes = 0  # nodes seen, counting what aliases expand to (alias-bomb guard)
     real_nodes = 0
-    expanded = 0  # nodes added by aliases
     get_event = parser.get_event
 
     while True:
@@ -253,28 +247,31 @@ def _fold_nodes(parser: Any, positions: dict[str, Position], problems: list[Yaml
         cls = type(event)
 
         if cls is ScalarEvent:
+            nodes += 1
             real_nodes += 1
             mark = event.start_mark
             line, col = mark.line + 1, mark.column + 1
+            text = event.value
             if event.implicit[0]:
-                value: Any = resolve_plain(event.value)
+                value: Any = resolve_plain(text)
             elif event.tag and event.tag != "!":
-                value = _resolve_tagged(event.value, event.tag)
+                value = _resolve_tagged(text, event.tag)
             else:
-                value = event.value
+                value = text
             if event.anchor:
                 anchors[event.anchor] = (value, 1)
             if not stack:
                 positions[""] = (line, col, line, col)
                 return value
             frame = stack[-1]
-            frame.size += 1
-            # The hot path (a scalar value in a mapping or sequence) is inlined: it runs once per scalar.
             if frame.is_map:
                 key = frame.key
-                if key is None:
-                    # A key. YAML allows any scalar as key; JSON pointers and kubectl want text.
-                    _accept_key(frame, event.value, line, col, problems)
+                if key is None:  # a key (any scalar; JSON pointers and kubectl want text)
+                    if text in frame.container and text != "<<":
+                        problems.append(YamlProblem(f"duplicate key '{text}': kubectl rejects it (the last "
+                                                    "value is linted)", line, col, fatal=False))
+                    frame.key = text
+                    frame.key_pos = (line, col)
                     continue
                 frame.key = None
                 if key == "<<":
@@ -287,30 +284,37 @@ def _fold_nodes(parser: Any, positions: dict[str, Position], problems: list[Yaml
                     positions[f"{frame.pointer}/{key}"] = (kline, kcol, line, col)
                 frame.container[key] = value
             else:
-                positions[f"{frame.pointer}/{len(frame.container)}"] = (line, col, line, col)
-                frame.container.append(value)
+                container = frame.container
+                positions[f"{frame.pointer}/{len(container)}"] = (line, col, line, col)
+                container.append(value)
             continue
 
         if cls is MappingStartEvent or cls is SequenceStartEvent:
+            nodes += 1
             real_nodes += 1
             mark = event.start_mark
             line, col = mark.line + 1, mark.column + 1
-            is_map = cls is MappingStartEvent
-            if len(stack) >= MAX_DEPTH:
-                raise _DocumentAbort(YamlProblem(
-                    f"nesting deeper than {MAX_DEPTH} levels: refused (not a Kubernetes object)", line, col))
             if stack:
-                parent = stack[-1]
-                if parent.is_map and parent.key is None:
+                if len(stack) >= MAX_DEPTH:
                     raise _DocumentAbort(YamlProblem(
-                        "a mapping or sequence used as a mapping key is not supported by Kubernetes", line, col))
-                pointer = _child_pointer(parent)
-                _record_position(parent, pointer, line, col, positions)
+                        f"nesting deeper than {MAX_DEPTH} levels: refused (not a Kubernetes object)", line, col))
+                parent = stack[-1]
+                if parent.is_map:
+                    key = parent.key
+                    if key is None:
+                        raise _DocumentAbort(YamlProblem(
+                            "a mapping or sequence used as a mapping key is not supported by Kubernetes", line, col))
+                    pointer = f"{parent.pointer}/{escape_pointer_token(key) if '/' in key or '~' in key else key}"
+                    if key != "<<":
+                        positions[pointer] = (*parent.key_pos, line, col)
+                else:
+                    pointer = f"{parent.pointer}/{len(parent.container)}"
+                    positions[pointer] = (line, col, line, col)
             else:
                 pointer = ""
                 positions[""] = (line, col, line, col)
-            frame = _Frame({} if is_map else [], pointer, is_map, event.anchor)
-            stack.append(frame)
+            is_map = cls is MappingStartEvent
+            stack.append(_Frame({} if is_map else [], pointer, is_map, event.anchor, nodes - 1))
             continue
 
         if cls is MappingEndEvent or cls is SequenceEndEvent:
@@ -318,12 +322,10 @@ def _fold_nodes(parser: Any, positions: dict[str, Position], problems: list[Yaml
             if frame.merges:
                 _apply_merges(frame, problems)
             if frame.anchor:
-                anchors[frame.anchor] = (frame.container, frame.size)
+                anchors[frame.anchor] = (frame.container, nodes - frame.start_count)
             if not stack:
                 return frame.container
-            parent = stack[-1]
-            parent.size += frame.size
-            _store(parent, frame.container)
+            _store(stack[-1], frame.container)
             continue
 
         if cls is AliasEvent:
@@ -334,8 +336,8 @@ def _fold_nodes(parser: Any, positions: dict[str, Position], problems: list[Yaml
                 raise _DocumentAbort(YamlProblem(
                     f"alias *{event.anchor} refers to an anchor that is not defined before it", line, col))
             value, size = target
-            expanded += size
-            if expanded > ALIAS_BUDGET + 10 * real_nodes:
+            nodes += size
+            if nodes - real_nodes > ALIAS_BUDGET + 10 * real_nodes:
                 raise _DocumentAbort(YamlProblem(
                     "aliases expand to more than "
                     f"{ALIAS_BUDGET:,} nodes (an alias bomb): refused without expanding them", line, col))
@@ -349,7 +351,6 @@ def _fold_nodes(parser: Any, positions: dict[str, Position], problems: list[Yaml
                         "an alias to a mapping or sequence used as a mapping key is not supported", line, col))
                 _accept_key(frame, value, line, col, problems)
                 continue
-            frame.size += size
             _record_position(frame, _child_pointer(frame), line, col, positions)
             _store(frame, value)
             continue
