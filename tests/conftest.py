@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from functools import cache
 from pathlib import Path
@@ -65,6 +66,21 @@ def lint_text(text: str, rules: list[Rule] | None = None, path: str = "test.yaml
 def rules_by_id(*ids: str) -> list[Rule]:
     wanted = set(ids)
     return [rule for rule in all_rules() if rule.id in wanted]
+
+
+def cli(*args: str, cwd: Path) -> tuple[int, str, str]:
+    """Run the command in process from ``cwd``: (exit code, stdout, stderr)."""
+    from click.testing import CliRunner
+
+    from kml_lint.cli import command
+
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(command, list(args), catch_exceptions=False)
+    finally:
+        os.chdir(old)
+    return result.exit_code, result.stdout, result.stderr
 
 
 def requires_corpus() -> pytest.MarkDecorator:

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from kml_lint.cli import command
+from conftest import cli
 
 JOB = """\
 apiVersion: batch/v1
@@ -21,16 +18,6 @@ spec:
         - name: t
           image: ghcr.io/acme/train:edge
 """
-
-
-def cli(*args: str, cwd: Path) -> tuple[int, str, str]:
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        result = CliRunner().invoke(command, list(args), catch_exceptions=False)
-    finally:
-        os.chdir(old)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def repo(tmp_path: Path, config: str | None, name: str = ".kml-lint.yaml") -> Path:

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import lint_text, rules_by_id
-
-from kml_lint.cli import command
+from conftest import cli, lint_text, rules_by_id
 
 JOB = """\
 apiVersion: batch/v1
@@ -31,16 +27,6 @@ spec:
           image: busybox
           resources: {limits: {cpu: "1", memory: 1Gi}}
 """
-
-
-def cli(*args: str, cwd: Path) -> tuple[int, str, str]:
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        result = CliRunner().invoke(command, list(args), catch_exceptions=False)
-    finally:
-        os.chdir(old)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def findings(result, rule: str = "KML301"):
