@@ -8,13 +8,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .checks import Hit, RunContext
+from .checks import Hit, RunContext, RunHit, Site
 from .credentials import redact
 from .findings import Finding, ObjectRef, Severity
 from .objects import InvalidDocument, K8sObject, locate, objects_of
 from .registry import Rule
 from .source import SourceError, SourceText
-from .workloads import WorkloadTable, builtin_table
+from .workloads import PodView, WorkloadTable, builtin_table
 from .yamlfold import parse_yaml
 
 INTERNAL_ERROR, INVALID_YAML, INVALID_OBJECT = "KML000", "KML001", "KML002"
@@ -29,10 +29,26 @@ class FileContext:
     run: RunContext
     text: str
     _memo: dict[Any, bool] = field(default_factory=dict)
+    path: str = ""
+    workloads: WorkloadTable | None = None
+    _views: tuple[Any, list[PodView]] | None = None
 
     @property
     def platform(self) -> str | None:
         return self.run.platform
+
+    def views(self, obj: K8sObject) -> list[PodView]:
+        """The pod templates of ``obj`` (computed once per object, shared by every rule)."""
+        if self._views is None or self._views[0] is not obj:
+            table = self.workloads if self.workloads is not None else builtin_table()
+            self._views = (obj, table.views(obj))
+        return self._views[1]
+
+    def site(self, obj: K8sObject, pointer: str, at: str = "key", subject: str | None = None) -> Site:
+        """Where a run-scope finding about ``pointer`` (absolute) of ``obj`` will be reported."""
+        line, col = obj.locate(pointer, at)
+        where = normalised_pointer(obj.data, pointer[len(obj.base):])
+        return Site(self.path, line, col, pointer, obj.ref, subject or obj.describe(), where)
 
     def prefilter(self, pattern: re.Pattern[str]) -> bool:
         """Whether ``pattern`` occurs anywhere in the file: one scan per file, shared by every object."""
@@ -48,6 +64,7 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     objects: int = 0
     skipped: str | None = None  # why a file met while walking a folder is not a manifest
+    facts: dict[str, list[Any]] = field(default_factory=dict)  # run-scope rules: rule id -> facts, until finish_run
 
 
 class Engine:
@@ -62,8 +79,9 @@ class Engine:
         self._object_rules = [r for r in self.rules if r.target == "object"]
         self._pod_rules = [r for r in self.rules if r.target == "pod"]
         self._container_rules = [r for r in self.rules if r.target == "container"]
+        self._run_rules = [r for r in self.rules if r.target == "run"]
         self._workloads = workloads if workloads is not None else (
-            builtin_table() if self._pod_rules or self._container_rules else WorkloadTable({}))
+            builtin_table() if self._pod_rules or self._container_rules or self._run_rules else WorkloadTable({}))
 
     # -- entry points ---------------------------------------------------------------------------
 
@@ -94,7 +112,7 @@ class Engine:
             return result
         if parsed.error is not None:
             self._emit(result, INVALID_YAML, parsed.error.message, parsed.error.line, parsed.error.col)
-        ctx = FileContext(self.run, text)
+        ctx = FileContext(self.run, text, path=path, workloads=self._workloads)
         for doc, items in candidates:
             for problem in doc.problems:
                 self._emit(result, INVALID_YAML, problem.message, problem.line, problem.col,
@@ -117,10 +135,13 @@ class Engine:
         for rule in self._object_rules:
             if rule.kinds is None or kind in rule.kinds:
                 self._run(result, rule, obj, obj.describe(), lambda r=rule: r.check.function(ctx, obj, r.params))
+        for rule in self._run_rules:
+            if rule.kinds is None or kind in rule.kinds:
+                self._collect(result, rule, ctx, obj)
         if not (self._pod_rules or self._container_rules):
             return
         try:
-            views = self._workloads.views(obj)
+            views = ctx.views(obj)
         except Exception as exc:
             self._internal_error(result, obj, "pod-template discovery", exc)
             return
@@ -148,6 +169,59 @@ class Engine:
                               hit.pointer, obj.ref)
             finding.fingerprint = fingerprint(finding, obj)
             result.findings.append(finding)
+
+    # -- run-scope rules: collect facts per object, judge them once at the end of the run ------------
+
+    def _collect(self, result: FileResult, rule: Rule, ctx: FileContext, obj: K8sObject) -> None:
+        try:
+            fact = rule.check.function(ctx, obj, rule.params)
+        except Exception as exc:
+            self._internal_error(result, obj, f"rule {rule.id} ({rule.name})", exc)
+            return
+        if fact is not None:
+            result.facts.setdefault(rule.id, []).append(fact)
+
+    def finish_run(self, results: list[FileResult]) -> None:
+        """Run the run-scope rules over the facts every file collected (in file order); add their findings
+        to the file each finding is located in, keep each file's order, and drop the facts."""
+        by_path = {}
+        for result in results:
+            by_path.setdefault(result.path, result)
+        touched: set[int] = set()
+        for rule in self._run_rules:
+            facts = [fact for result in results for fact in result.facts.get(rule.id, ())]
+            try:
+                hits: list[RunHit] = list(rule.check.finish(facts, rule.params)) if facts else []
+            except Exception as exc:
+                hits = []
+                self._run_error(by_path, rule, facts, exc, touched)
+            for site, message in hits:
+                target = by_path.get(site.path)
+                if target is None:
+                    continue  # a site always comes from a linted file; never invent one
+                finding = Finding(rule.id, rule.name, rule.severity, f"{site.subject}: {message}", site.path,
+                                  site.line, site.col, site.pointer, site.obj)
+                finding.fingerprint = _fingerprint(rule.id, site.path, site.obj, site.where)
+                target.findings.append(finding)
+                touched.add(id(target))
+        for result in results:
+            result.facts.clear()
+            if id(result) in touched:
+                result.findings.sort(key=Finding.sort_key)
+
+    def _run_error(self, by_path: dict[str, FileResult], rule: Rule, facts: list[Any], exc: Exception,
+                   touched: set[int]) -> None:
+        """A run-scope rule that fails becomes one KML000, on the first site its facts recorded."""
+        site = next((value for fact in facts for value in _sites(fact)), None)
+        result = by_path.get(site.path) if site else None
+        if site is None or result is None:
+            return
+        before = len(result.findings)
+        self._emit(result, INTERNAL_ERROR, f"internal error in rule {rule.id} ({rule.name}) over the run: "
+                   f"{type(exc).__name__}: {exc}; the other rules still ran (please report this with the "
+                   "manifests)", site.line, site.col, pointer=site.pointer, obj=site.obj)
+        if len(result.findings) > before:
+            touched.add(id(result))
 
     def _internal_error(self, result: FileResult, obj: K8sObject, what: str, exc: Exception) -> None:
         line, col = obj.locate(obj.base)
@@ -200,6 +274,23 @@ def fingerprint(finding: Finding, obj: K8sObject | None) -> str:
     if obj is None:
         parts.append(finding.message)  # KML001/KML002: the problem itself is the identity
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def _fingerprint(rule_id: str, path: str, obj: ObjectRef, where: str) -> str:
+    """The same fingerprint ``fingerprint`` computes, from a run-scope ``Site`` (the object is gone by then)."""
+    return hashlib.sha256("\x1f".join([rule_id, path, obj.identity(), where]).encode("utf-8")).hexdigest()[:32]
+
+
+def _sites(fact: Any) -> Iterable[Site]:
+    """The ``Site``s a fact holds (as itself, as an attribute, or inside tuples and lists), for error reports."""
+    if isinstance(fact, Site):
+        yield fact
+    elif isinstance(fact, (tuple, list)):
+        for item in fact:
+            yield from _sites(item)
+    elif hasattr(fact, "__dataclass_fields__"):
+        for name in fact.__dataclass_fields__:
+            yield from _sites(getattr(fact, name, None))
 
 
 def worst(findings: Iterable[Finding]) -> Severity | None:

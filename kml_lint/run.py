@@ -41,6 +41,7 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None) -> RunReport:
             report.skipped.append((result.path, result.skipped))
         else:
             report.files.append(result)
+    engine.finish_run(report.files)  # cross-object (run-scope) rules, over the facts every file collected
     return report
 
 
