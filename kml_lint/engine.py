@@ -80,8 +80,7 @@ class Engine:
         self._pod_rules = [r for r in self.rules if r.target == "pod"]
         self._container_rules = [r for r in self.rules if r.target == "container"]
         self._run_rules = [r for r in self.rules if r.target == "run"]
-        self._workloads = workloads if workloads is not None else (
-            builtin_table() if self._pod_rules or self._container_rules or self._run_rules else WorkloadTable({}))
+        self._workloads = workloads  # None: the built-in table, loaded when a rule first asks for pod templates
 
     # -- entry points ---------------------------------------------------------------------------
 

@@ -54,7 +54,9 @@ def all_rules(extra_dirs: tuple[str, ...] = ()) -> list[Rule]:
 def lint_text(text: str, rules: list[Rule] | None = None, path: str = "test.yaml", platform: str | None = None,
               explicit: bool = True) -> FileResult:
     engine = Engine(rules if rules is not None else all_rules(), RunContext(platform=platform))
-    return engine.lint_text(path, text, explicit)
+    result = engine.lint_text(path, text, explicit)
+    engine.finish_run([result])  # run-scope rules: the file is the whole run
+    return result
 
 
 def rules_by_id(*ids: str) -> list[Rule]:

@@ -13,6 +13,7 @@ from conftest import ROOT, all_rules
 
 from kml_lint import __version__
 from kml_lint.engine import Engine
+from kml_lint.registry import select_rules
 from kml_lint.report import RunReport
 from kml_lint.reporters import render
 
@@ -20,10 +21,12 @@ GOLDEN = ROOT / "tests" / "golden"
 
 
 def report() -> RunReport:
-    engine = Engine(all_rules())
-    out = RunReport(all_rules(), cwd=str(ROOT))
+    rules = select_rules(all_rules())  # the default selection, as the command line runs it
+    engine = Engine(rules)
+    out = RunReport(rules, cwd=str(ROOT))
     for path in sorted((GOLDEN / "input").glob("*.yaml")):
         out.files.append(engine.lint_text(f"tests/golden/input/{path.name}", path.read_text(encoding="utf-8")))
+    engine.finish_run(out.files)
     return out
 
 

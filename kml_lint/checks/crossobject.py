@@ -4,6 +4,7 @@ pods they select). Each is a run-scope pair: ``collect`` keeps a small fact per 
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Iterator
 from fnmatch import fnmatchcase
@@ -77,17 +78,53 @@ class Selector(NamedTuple):
 def pod_labels(ctx: Any, obj: K8sObject) -> list[Labels | None]:
     """The labels of every pod template ``obj`` holds (``None``: an operator labels those pods itself).
 
-    Read from the workload table directly, so a template whose spec is missing still counts.
+    Kinds of the workload table are read through it (a template whose spec is missing still counts); other
+    kinds (older API groups, CRDs without a row) through any nested mapping shaped like a pod template.
     """
     table = getattr(ctx, "workloads", None) or builtin_table()
+    locations = table.by_kind.get(obj.group_kind)
+    if not locations:
+        return _template_shaped(obj.data)
     found: list[Labels | None] = []
-    for location in table.by_kind.get(obj.group_kind, ()):
+    for location in locations:
         for node, _, _ in _expand(obj.data, obj.base, location.path):
             if not isinstance(node, dict):
                 continue
             found.append(_labels(_mapping(node.get("metadata")).get("labels")) if location.shape == "template"
                          else None)
     return found
+
+
+_NOT_WORKLOADS = frozenset({"CustomResourceDefinition", "ConfigMap", "Secret", "Service", "Namespace"})
+
+
+def _template_shaped(data: dict[str, Any], depth: int = 8) -> list[Labels | None]:
+    """Labels of nested ``{metadata, spec: {containers: [...]}}`` mappings (pod templates of unknown kinds)."""
+    if data.get("kind") in _NOT_WORKLOADS:
+        return []
+    found: list[Labels | None] = []
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict):
+            spec = node.get("spec")
+            if isinstance(spec, dict) and isinstance(spec.get("containers"), list) and level > 0:
+                found.append(_labels(_mapping(node.get("metadata")).get("labels")))
+                continue
+            if level < depth:
+                stack.extend((child, level + 1) for child in node.values() if isinstance(child, (dict, list)))
+        elif isinstance(node, list) and level < depth:
+            stack.extend((child, level + 1) for child in node if isinstance(child, (dict, list)))
+    return found
+
+
+def _near(left_path: str, left_namespace: str | None, right_path: str, right_namespace: str | None,
+          by_namespace: bool = True) -> bool:
+    """Objects that belong together: the same file or folder, or (``by_namespace``) the same namespace spelled
+    out on both."""
+    if by_namespace and left_namespace is not None and right_namespace is not None:
+        return left_namespace == right_namespace
+    return left_path == right_path or os.path.dirname(left_path) == os.path.dirname(right_path)
 
 
 # -- PodDisruptionBudgets that allow no disruption --------------------------------------------------
@@ -116,6 +153,7 @@ class Replicated(NamedTuple):
     name: str | None
     replicas: int
     labels: Labels
+    path: str
 
 
 class Autoscaler(NamedTuple):
@@ -160,9 +198,11 @@ def _finish_budget(facts: list[Any], params: dict[str, Any]) -> Iterator[RunHit]
             continue
         if budget.selector is None:
             continue
-        blocked = []
+        matched: dict[tuple[str, str | None, str | None], tuple[int, str]] = {}
         for workload in workloads:
-            if not _compatible(budget.namespace, workload.namespace) or not budget.selector.matches(workload.labels):
+            if not _compatible(budget.namespace, workload.namespace) or \
+                    not _near(budget.site.path, budget.namespace, workload.path, workload.namespace) or \
+                    not budget.selector.matches(workload.labels):
                 continue
             replicas, source = workload.replicas, f"{workload.replicas} replica" + \
                 ("" if workload.replicas == 1 else "s")
@@ -170,13 +210,19 @@ def _finish_budget(facts: list[Any], params: dict[str, Any]) -> Iterator[RunHit]
                 if scaler.kind == workload.kind and scaler.name == workload.name and \
                         _compatible(scaler.namespace, workload.namespace):
                     replicas, source = scaler.min_replicas, f"autoscaler minimum of {scaler.min_replicas}"
-            if allowed_disruptions(budget, replicas) <= 0:
-                blocked.append(f"{workload.kind} {workload.name or '(unnamed)'} ({source})")
-        if blocked:
-            listed = ", ".join(blocked[:3]) + (f" and {len(blocked) - 3} more" if len(blocked) > 3 else "")
-            yield RunHit(budget.site,
-                         f"{_describe_budget(budget)} allows no voluntary disruption of {listed}: {advice}; run at "
-                         "least one replica more than the budget keeps, or use maxUnavailable: 1 instead")
+            # The same object met twice (a copy in another file) counts once.
+            matched[(workload.kind, workload.namespace, workload.name)] = (replicas, source)
+        if not matched:
+            continue
+        total = sum(replicas for replicas, _ in matched.values())
+        if allowed_disruptions(budget, total) > 0:
+            continue
+        listed = [f"{kind} {name or '(unnamed)'} ({source})" for (kind, _, name), (_, source) in matched.items()]
+        shown = ", ".join(listed[:3]) + (f" and {len(listed) - 3} more" if len(listed) > 3 else "")
+        yield RunHit(budget.site,
+                     f"{_describe_budget(budget)} allows no voluntary disruption of the {total} pod"
+                     f"{'' if total == 1 else 's'} it covers ({shown}): {advice}; run at least one replica more than "
+                     "the budget keeps, or use maxUnavailable: 1 instead")
 
 
 @check("crossobject.pdb_blocks_eviction", target="run", params=_PDB_PARAMS, finish=_finish_budget)
@@ -207,20 +253,29 @@ def collect_budget(ctx: Any, obj: K8sObject, params: dict[str, Any]) -> Any:
     selector_labels = _labels(_mapping(spec.get("selector")).get("matchLabels"))
     templates = [labels for labels in pod_labels(ctx, obj) if labels is not None] or [()]
     merged = tuple(sorted(dict(templates[0] + selector_labels).items()))
-    return Replicated(obj.ref.namespace, obj.kind, obj.ref.name, replicas, merged)
+    return Replicated(obj.ref.namespace, obj.kind, obj.ref.name, replicas, merged, ctx.path)
 
 
 # -- Services that select no pod ---------------------------------------------------------------------
 
 _SERVICE_PARAMS = {
     "properties": {
-        "operator_label_keys": {
+        "external_pod_labels": {
             **_STRINGS,
-            "description": "label keys (`*` matches any text) that controllers put on the pods they create: a "
-                           "Service selecting one of them is not judged",
+            "description": "labels of pods that controllers or the platform create, which manifests never hold: "
+                           "`key` or `key=value` (`*` matches any text); a Service selecting one is not judged",
         },
     },
 }
+
+
+def _external(selector: Labels, patterns: list[str]) -> bool:
+    for pattern in patterns:
+        key_pattern, has_value, value_pattern = pattern.partition("=")
+        if any(fnmatchcase(key, key_pattern) and (not has_value or fnmatchcase(value, value_pattern))
+               for key, value in selector):
+            return True
+    return False
 
 
 class Selecting(NamedTuple):
@@ -232,14 +287,16 @@ class Selecting(NamedTuple):
 class Pods(NamedTuple):
     namespace: str | None
     labels: tuple[Labels | None, ...]
+    path: str
 
 
 def _finish_service(facts: list[Any], params: dict[str, Any]) -> Iterator[RunHit]:
     pods = [f for f in facts if isinstance(f, Pods)]
     for service in (f for f in facts if isinstance(f, Selecting)):
         candidates = [p for p in pods if _compatible(service.namespace, p.namespace)]
-        if not candidates:
-            continue  # no pod template near it in this run: its workload is linted elsewhere
+        if not any(_near(service.site.path, service.namespace, p.path, p.namespace, by_namespace=False)
+                   for p in candidates):
+            continue  # no pod template beside it (same file or folder): its workload is linted elsewhere
         wanted = set(service.selector)
         if any(labels is None or wanted <= set(labels) for p in candidates for labels in p.labels):
             continue
@@ -257,9 +314,8 @@ def collect_service(ctx: Any, obj: K8sObject, params: dict[str, Any]) -> Any:
         selector = _labels(spec.get("selector"))
         if spec.get("type") == "ExternalName" or not selector:
             return None  # no selector: endpoints are managed by hand (or by another controller)
-        patterns = params.get("operator_label_keys", [])
-        if any(fnmatchcase(key, pattern) for key, _ in selector for pattern in patterns):
+        if _external(selector, params.get("external_pod_labels", [])):
             return None
         return Selecting(obj.ref.namespace, selector, ctx.site(obj, obj.ptr("/spec/selector")))
     labels = pod_labels(ctx, obj)
-    return Pods(obj.ref.namespace, tuple(labels)) if labels else None
+    return Pods(obj.ref.namespace, tuple(labels), ctx.path) if labels else None

@@ -68,7 +68,7 @@ def missing_liveness(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hi
     if container is not None:
         yield Hit(container.pointer,
                   f"no container has a livenessProbe, so a server that hangs (a deadlocked worker, a stuck CUDA "
-                  f"call) keeps its pod and its GPU until someone notices; add a livenessProbe to "
+                  f"call) keeps its pod, and any GPU it holds, until someone notices; add a livenessProbe to "
                   f"{container.describe()} on a cheap endpoint, with a startupProbe (or a generous "
                   "failureThreshold) so the kubelet does not kill it while the model is still loading")
 

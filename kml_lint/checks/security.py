@@ -334,27 +334,45 @@ def _clean_path(value: Any) -> str | None:
 
 
 def socket_reached(path: str, sockets: list[str]) -> str | None:
-    """The runtime socket ``path`` exposes: the socket itself or a folder above it (``/var/run``, ``/``)."""
+    """The runtime socket ``path`` exposes: the socket itself or a folder that holds it (``/var/run``).
+
+    The node's root ``/`` holds everything: KML813 reports it as the whole root file system.
+    """
+    if path == "/":
+        return None
     for socket in sockets:
         clean = _clean_path(socket)
-        if clean and (path == clean or path == "/" or clean.startswith(path + "/")):
+        if clean and (path == clean or clean.startswith(path + "/")):
             return clean
     return None
 
 
-def _host_paths(view: Any) -> Iterator[tuple[int, str]]:
+def _host_paths(view: Any) -> Iterator[tuple[int, str, str | None]]:
+    """(index, clean path, volume name) of every hostPath volume."""
     volumes = view.spec.get("volumes")
     for index, volume in enumerate(volumes if isinstance(volumes, list) else []):
         host_path = _mapping(volume).get("hostPath") if isinstance(volume, dict) else None
         if isinstance(host_path, dict):
             path = _clean_path(host_path.get("path"))
             if path is not None:
-                yield index, path
+                name = volume.get("name")
+                yield index, path, name if isinstance(name, str) else None
+
+
+def _writable(view: Any, volume: str | None) -> bool:
+    """Whether the volume may be written: some container mounts it without ``readOnly: true``, or none mounts it
+    yet (a later edit decides, so no read-only claim is made)."""
+    modes = []
+    for container in view.containers:
+        mounts = container.data.get("volumeMounts")
+        modes += [mount.get("readOnly") is True for mount in (mounts if isinstance(mounts, list) else [])
+                  if isinstance(mount, dict) and mount.get("name") == volume]
+    return not modes or not all(modes)
 
 
 @check("security.runtime_socket", target="pod", params=_HOST_PATH_PARAMS)
 def runtime_socket(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hit]:
-    for index, path in _host_paths(view):
+    for index, path, _ in _host_paths(view):
         socket = socket_reached(path, params["sockets"])
         if socket is None:
             continue
@@ -370,18 +388,28 @@ def runtime_socket(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hit]
 def host_path(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hit]:
     from fnmatch import fnmatchcase
 
-    for index, path in _host_paths(view):
+    for index, path, volume in _host_paths(view):
         if socket_reached(path, params["sockets"]):
             continue  # KML814 reports it as an error
+        writable = _writable(view, volume)
+        where = view.spec_ptr("volumes", index, "hostPath")
+        if path == "/":
+            yield Hit(where, "mounts the node's whole root file system (hostPath /)"
+                             f"{'' if writable else ' read-only'}: the pod can read every file of the node, including "
+                             "other pods' secrets and the container runtime's socket"
+                             f"{', and change them' if writable else ''}; mount only the folders it needs, read-only, "
+                             "or suppress the finding with a reason for a node agent (drivers, device plugins)")
+            continue
         if any(fnmatchcase(path, pattern) for pattern in params.get("device_paths", [])):
             advice = ("to reach GPUs or RDMA devices, request them through the device plugin (nvidia.com/gpu, "
                       "rdma/...) instead: it hands out exactly the allocated devices")
         else:
             advice = ("use a PersistentVolumeClaim (a local PersistentVolume for node-local NVMe datasets) or an "
-                      "emptyDir instead")
-        yield Hit(view.spec_ptr("volumes", index, "hostPath"),
-                  f"mounts the node's {path} (hostPath): the pod can read, and unless every mount is read-only "
-                  f"change, the node's files, and it only works on nodes that have that path; {advice}")
+                      "emptyDir instead; node agents that must see host files are the exception")
+        access = ("read and change the node's files there (a writable host folder such as /etc or /var/lib/kubelet "
+                  "is root on the node)") if writable else "read the node's files there"
+        yield Hit(where, f"mounts the node's {path} (hostPath){'' if writable else ' read-only'}: the pod can "
+                         f"{access}, and it only works on nodes that have that path; {advice}")
 
 
 @check("security.host_port", target="container", params=_NO_PARAMS)
