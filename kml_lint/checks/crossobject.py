@@ -293,10 +293,10 @@ class Pods(NamedTuple):
 def _finish_service(facts: list[Any], params: dict[str, Any]) -> Iterator[RunHit]:
     pods = [f for f in facts if isinstance(f, Pods)]
     for service in (f for f in facts if isinstance(f, Selecting)):
-        candidates = [p for p in pods if _compatible(service.namespace, p.namespace)]
         if not any(_near(service.site.path, service.namespace, p.path, p.namespace, by_namespace=False)
-                   for p in candidates):
+                   for p in pods):
             continue  # no pod template beside it (same file or folder): its workload is linted elsewhere
+        candidates = [p for p in pods if _compatible(service.namespace, p.namespace)]
         wanted = set(service.selector)
         if any(labels is None or wanted <= set(labels) for p in candidates for labels in p.labels):
             continue

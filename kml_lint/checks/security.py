@@ -437,10 +437,14 @@ _TOKEN_PARAMS = {
 }
 
 
+_BINDINGS = ("rbac.authorization.k8s.io/RoleBinding", "rbac.authorization.k8s.io/ClusterRoleBinding")
+
+
 class PodToken(NamedTuple):
-    """A pod template on the default service account that does not say whether it needs the API token."""
+    """A pod template that does not say whether it needs its API token."""
 
     namespace: str | None
+    account: str
     site: Site
 
 
@@ -450,6 +454,12 @@ class AccountSetting(NamedTuple):
     namespace: str | None
     name: str
     automount: bool | None
+
+
+class Granted(NamedTuple):
+    """The service accounts a RoleBinding or ClusterRoleBinding grants a role to: (namespace, name) pairs."""
+
+    accounts: tuple[tuple[str | None, str], ...]
 
 
 def service_account(spec: dict[str, Any]) -> str:
@@ -465,19 +475,47 @@ def _compatible(left: str | None, right: str | None) -> bool:
     return left is None or right is None or left == right
 
 
+def _bound_accounts(obj: K8sObject) -> tuple[tuple[str | None, str], ...]:
+    subjects = obj.data.get("subjects")
+    found = []
+    for subject in subjects if isinstance(subjects, list) else []:
+        if isinstance(subject, dict) and subject.get("kind") == "ServiceAccount" and \
+                isinstance(subject.get("name"), str):
+            namespace = subject.get("namespace")
+            found.append((namespace if isinstance(namespace, str) and namespace else obj.ref.namespace,
+                          subject["name"]))
+    return tuple(found)
+
+
 def _finish_token(facts: list[Any], params: dict[str, Any]) -> Iterator[RunHit]:
-    accounts = [fact for fact in facts if isinstance(fact, AccountSetting) and fact.name == "default"]
+    accounts = [fact for fact in facts if isinstance(fact, AccountSetting)]
+    granted = [pair for fact in facts if isinstance(fact, Granted) for pair in fact.accounts]
+
+    def matching(name: str, namespace: str | None) -> list[AccountSetting]:
+        return [a for a in accounts if a.name == name and _compatible(a.namespace, namespace)]
+
+    def is_granted(name: str, namespace: str | None) -> bool:
+        return any(account == name and _compatible(ns, namespace) for ns, account in granted)
+
     for fact in facts:
-        if isinstance(fact, AccountSetting):
+        if not (isinstance(fact, tuple) and fact and isinstance(fact[0], PodToken)):
             continue
         for pod in fact:
-            if any(a.automount is False and _compatible(a.namespace, pod.namespace) for a in accounts):
-                continue  # the namespace's default ServiceAccount turns the token off for every pod
-            yield RunHit(pod.site,
-                         "mounts an API token of the default service account although nothing says the pod needs the "
-                         "Kubernetes API; whoever compromises a process gets the token and whatever the default "
-                         "account may do; set automountServiceAccountToken: false in the pod spec (or on the "
-                         "namespace's default ServiceAccount)")
+            settings = matching(pod.account, pod.namespace)
+            if any(a.automount is False for a in settings) or is_granted(pod.account, pod.namespace):
+                continue  # the account turns the token off, or is given permissions the pod presumably uses
+            if pod.account == "default":
+                yield RunHit(pod.site,
+                             "mounts an API token of the default service account although nothing says the pod needs "
+                             "the Kubernetes API; whoever compromises a process gets the token and whatever the "
+                             "default account may do; set automountServiceAccountToken: false in the pod spec (or on "
+                             "the namespace's default ServiceAccount)")
+            elif settings:
+                yield RunHit(pod.site,
+                             f"mounts an API token of service account {pod.account}, which no RoleBinding or "
+                             "ClusterRoleBinding among the files linted together grants anything: unless it is bound "
+                             "elsewhere, the token only serves whoever compromises a process; set "
+                             "automountServiceAccountToken: false in the pod spec or on the ServiceAccount")
 
 
 @check("security.service_account_token", target="run", params=_TOKEN_PARAMS, finish=_finish_token)
@@ -486,18 +524,18 @@ def _collect_token(ctx: Any, obj: K8sObject, params: dict[str, Any]) -> Any:
         name = obj.ref.name
         value = obj.data.get("automountServiceAccountToken")
         return AccountSetting(obj.ref.namespace, name, value if isinstance(value, bool) else None) if name else None
+    if obj.group_kind in _BINDINGS:
+        accounts = _bound_accounts(obj)
+        return Granted(accounts) if accounts else None
     if obj.group_kind in params.get("api_kinds", []):
         return None
     found = []
     for view in ctx.views(obj):
-        if view.spec.get("automountServiceAccountToken") is not None or service_account(view.spec) != "default":
-            continue  # explicit either way, or a dedicated service account: someone decided it needs the API
+        if view.spec.get("automountServiceAccountToken") is not None:
+            continue  # explicit either way: someone decided
         site = ctx.site(obj, view.spec_ptr("automountServiceAccountToken"), subject=view.describe())
-        found.append(PodToken(obj.ref.namespace, site))
+        found.append(PodToken(obj.ref.namespace, service_account(view.spec), site))
     return tuple(found) or None
-
-
-_BINDINGS = ("rbac.authorization.k8s.io/RoleBinding", "rbac.authorization.k8s.io/ClusterRoleBinding")
 
 
 @check("security.default_service_account", target="object", params=_NO_PARAMS)
@@ -532,6 +570,9 @@ _NAMESPACE_PARAMS = {
     "properties": {
         "cluster_scoped_kinds": {**_STRINGS, "description": "kinds (`group/Kind`) that live outside namespaces"},
         "disallowed": {**_STRINGS, "description": "namespaces no object may use (such as default)"},
+        "builtin_objects": {**_STRINGS, "description": "`group/Kind/namespace/name` (`*` matches any text) of "
+                                                       "objects Kubernetes creates itself, such as the kubernetes "
+                                                       "Service: a manifest that patches them is not reported"},
     },
     "required": ["cluster_scoped_kinds"],
 }
@@ -539,7 +580,12 @@ _NAMESPACE_PARAMS = {
 
 @check("security.missing_namespace", target="object", params=_NAMESPACE_PARAMS)
 def missing_namespace(ctx: Any, obj: K8sObject, params: dict[str, Any]) -> Iterator[Hit]:
+    from fnmatch import fnmatchcase
+
     if obj.group_kind in params["cluster_scoped_kinds"]:
+        return
+    identity = f"{obj.group_kind}/{obj.ref.namespace or 'default'}/{obj.ref.name or ''}"
+    if any(fnmatchcase(identity, pattern) for pattern in params.get("builtin_objects", [])):
         return
     namespace = obj.metadata.get("namespace")
     if not isinstance(namespace, str) or not namespace.strip():
