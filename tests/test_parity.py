@@ -216,3 +216,17 @@ def test_new_rules_never_crash_on_odd_shapes() -> None:
     ids = [rule.id for rule in all_rules() if rule.id[3] in "3578"]
     result = lint_text(odd, rules_by_id("KML000", *ids))
     assert not [f for f in result.findings if f.rule_id == "KML000"], [f.message for f in result.findings]
+
+
+def test_cron_intervals_of_common_schedules() -> None:
+    from kml_lint.checks.lifecycle import schedule_interval
+
+    assert schedule_interval("@daily") == 86400
+    assert schedule_interval("30 2 * * *") == 86400
+    assert schedule_interval("CRON_TZ=Europe/Paris 30 2 * * *") == 86400
+    assert schedule_interval("5 * * * *") == 3600
+    assert schedule_interval("*/15 * * * *") == 900
+    assert schedule_interval("0 */6 * * *") == 6 * 3600
+    assert schedule_interval("0 3 * * 1") == 7 * 86400
+    for unsure in ("0 3 1 * *", "0 1,13 * * *", "*/7 * * * *", "0 3 * * 1-5", "", None, 5, "a b c d e"):
+        assert schedule_interval(unsure) is None

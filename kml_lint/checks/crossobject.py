@@ -118,7 +118,7 @@ def _template_shaped(data: dict[str, Any], depth: int = 8) -> list[Labels | None
     return found
 
 
-def _near(left_path: str, left_namespace: str | None, right_path: str, right_namespace: str | None,
+def near(left_path: str, left_namespace: str | None, right_path: str, right_namespace: str | None,
           by_namespace: bool = True) -> bool:
     """Objects that belong together: the same file or folder, or (``by_namespace``) the same namespace spelled
     out on both."""
@@ -201,7 +201,7 @@ def _finish_budget(facts: list[Any], params: dict[str, Any]) -> Iterator[RunHit]
         matched: dict[tuple[str, str | None, str | None], tuple[int, str]] = {}
         for workload in workloads:
             if not _compatible(budget.namespace, workload.namespace) or \
-                    not _near(budget.site.path, budget.namespace, workload.path, workload.namespace) or \
+                    not near(budget.site.path, budget.namespace, workload.path, workload.namespace) or \
                     not budget.selector.matches(workload.labels):
                 continue
             replicas, source = workload.replicas, f"{workload.replicas} replica" + \
@@ -293,7 +293,7 @@ class Pods(NamedTuple):
 def _finish_service(facts: list[Any], params: dict[str, Any]) -> Iterator[RunHit]:
     pods = [f for f in facts if isinstance(f, Pods)]
     for service in (f for f in facts if isinstance(f, Selecting)):
-        if not any(_near(service.site.path, service.namespace, p.path, p.namespace, by_namespace=False)
+        if not any(near(service.site.path, service.namespace, p.path, p.namespace, by_namespace=False)
                    for p in pods):
             continue  # no pod template beside it (same file or folder): its workload is linted elsewhere
         candidates = [p for p in pods if _compatible(service.namespace, p.namespace)]

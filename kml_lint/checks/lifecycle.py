@@ -69,6 +69,50 @@ def requests_accelerator(view: Any, patterns: list[str], exclude: list[str]) -> 
     return None
 
 
+_MACROS = {"@yearly": 365 * 86400, "@annually": 365 * 86400, "@monthly": 28 * 86400, "@weekly": 7 * 86400,
+           "@daily": 86400, "@midnight": 86400, "@hourly": 3600}
+
+
+def _single(field: str, low: int, high: int) -> bool:
+    return field.isdigit() and low <= int(field) <= high
+
+
+def _step(field: str) -> int | None:
+    """``*/N`` -> N."""
+    if field.startswith("*/") and field[2:].isdigit() and int(field[2:]) > 0:
+        return int(field[2:])
+    return None
+
+
+def schedule_interval(schedule: Any) -> int | None:
+    """The shortest time between two runs of a cron ``schedule``, in seconds, for the common shapes (``@daily``,
+    ``M H * * *``, ``M * * * *``, ``*/N * * * *``, ``M */N * * *``, ``M H * * D``); ``None`` when unsure."""
+    if not isinstance(schedule, str):
+        return None
+    text = schedule.strip()
+    if text.startswith("CRON_TZ=") or text.startswith("TZ="):
+        text = text.partition(" ")[2].strip()
+    if text in _MACROS:
+        return _MACROS[text]
+    fields = text.split()
+    if len(fields) != 5:
+        return None
+    minute, hour, day, month, weekday = fields
+    if day != "*" or month != "*":
+        return None
+    if weekday != "*":
+        return 7 * 86400 if _single(minute, 0, 59) and _single(hour, 0, 23) and _single(weekday, 0, 7) else None
+    if _single(minute, 0, 59) and _single(hour, 0, 23):
+        return 86400
+    if _single(minute, 0, 59) and hour == "*":
+        return 3600
+    if _single(minute, 0, 59) and (step := _step(hour)) and 24 % step == 0:
+        return step * 3600
+    if (step := _step(minute)) and hour == "*" and 60 % step == 0:
+        return step * 60
+    return None
+
+
 @check("lifecycle.cronjob_concurrent_accelerators", target="object", params=_CONCURRENCY_PARAMS)
 def cronjob_concurrent_accelerators(ctx: Any, obj: K8sObject, params: dict[str, Any]) -> Iterator[Hit]:
     spec = obj.data.get("spec")
@@ -76,6 +120,11 @@ def cronjob_concurrent_accelerators(ctx: Any, obj: K8sObject, params: dict[str, 
     policy = spec.get("concurrencyPolicy")
     if policy not in (None, "Allow"):
         return
+    job_spec = spec.get("jobTemplate", {}).get("spec") if isinstance(spec.get("jobTemplate"), dict) else None
+    deadline = job_spec.get("activeDeadlineSeconds") if isinstance(job_spec, dict) else None
+    interval = schedule_interval(spec.get("schedule"))
+    if isinstance(deadline, int) and not isinstance(deadline, bool) and interval and 0 < deadline <= interval:
+        return  # each run is stopped before the next one starts: they cannot overlap
     resource = next((found for view in ctx.views(obj)
                      if (found := requests_accelerator(view, params["accelerators"], params.get("exclude", [])))),
                     None)

@@ -454,12 +454,14 @@ class AccountSetting(NamedTuple):
     namespace: str | None
     name: str
     automount: bool | None
+    path: str
 
 
 class Granted(NamedTuple):
     """The service accounts a RoleBinding or ClusterRoleBinding grants a role to: (namespace, name) pairs."""
 
     accounts: tuple[tuple[str | None, str], ...]
+    path: str
 
 
 def service_account(spec: dict[str, Any]) -> str:
@@ -488,21 +490,28 @@ def _bound_accounts(obj: K8sObject) -> tuple[tuple[str | None, str], ...]:
 
 
 def _finish_token(facts: list[Any], params: dict[str, Any]) -> Iterator[RunHit]:
+    from .crossobject import near
+
     accounts = [fact for fact in facts if isinstance(fact, AccountSetting)]
-    granted = [pair for fact in facts if isinstance(fact, Granted) for pair in fact.accounts]
+    granted = [(namespace, name, fact.path) for fact in facts if isinstance(fact, Granted)
+               for namespace, name in fact.accounts]
 
-    def matching(name: str, namespace: str | None) -> list[AccountSetting]:
-        return [a for a in accounts if a.name == name and _compatible(a.namespace, namespace)]
+    # Only accounts and bindings that belong with the pod count: the same namespace spelled out on both, or
+    # the same file or folder (so that one binding in a big repository does not silence every pod).
+    def matching(pod: PodToken) -> list[AccountSetting]:
+        return [a for a in accounts if a.name == pod.account and _compatible(a.namespace, pod.namespace)
+                and near(a.path, a.namespace, pod.site.path, pod.namespace)]
 
-    def is_granted(name: str, namespace: str | None) -> bool:
-        return any(account == name and _compatible(ns, namespace) for ns, account in granted)
+    def is_granted(pod: PodToken) -> bool:
+        return any(name == pod.account and _compatible(namespace, pod.namespace)
+                   and near(path, namespace, pod.site.path, pod.namespace) for namespace, name, path in granted)
 
     for fact in facts:
         if not (isinstance(fact, tuple) and fact and isinstance(fact[0], PodToken)):
             continue
         for pod in fact:
-            settings = matching(pod.account, pod.namespace)
-            if any(a.automount is False for a in settings) or is_granted(pod.account, pod.namespace):
+            settings = matching(pod)
+            if any(a.automount is False for a in settings) or is_granted(pod):
                 continue  # the account turns the token off, or is given permissions the pod presumably uses
             if pod.account == "default":
                 yield RunHit(pod.site,
@@ -523,10 +532,11 @@ def _collect_token(ctx: Any, obj: K8sObject, params: dict[str, Any]) -> Any:
     if obj.group_kind == "ServiceAccount":
         name = obj.ref.name
         value = obj.data.get("automountServiceAccountToken")
-        return AccountSetting(obj.ref.namespace, name, value if isinstance(value, bool) else None) if name else None
+        return AccountSetting(obj.ref.namespace, name, value if isinstance(value, bool) else None,
+                              ctx.path) if name else None
     if obj.group_kind in _BINDINGS:
         accounts = _bound_accounts(obj)
-        return Granted(accounts) if accounts else None
+        return Granted(accounts, ctx.path) if accounts else None
     if obj.group_kind in params.get("api_kinds", []):
         return None
     found = []
