@@ -20,7 +20,7 @@ from .engine import FileResult
 from .findings import Finding, ObjectRef, Severity, Suppression
 
 CACHE_DIR = ".kml-lint-cache"
-_FORMAT = 1
+_FORMAT = 2
 
 
 def rules_signature(rules: list[Any], settings: dict[str, Any]) -> str:
@@ -103,7 +103,9 @@ def _result_to(result: FileResult) -> dict[str, Any]:
 
     return {"format": _FORMAT, "path": result.path, "objects": result.objects, "skipped": result.skipped,
             "object_refs": [asdict(ref) for ref in result.object_refs],
-            "findings": [finding(f) for f in result.findings]}
+            "findings": [finding(f) for f in result.findings],
+            "facts": {rule: [encode_fact(fact) for fact in facts] for rule, facts in result.facts.items()},
+            "directives": [encode_fact(d) for d in result.directives]}
 
 
 def _result_from(data: dict[str, Any]) -> FileResult:
@@ -116,4 +118,62 @@ def _result_from(data: dict[str, Any]) -> FileResult:
             item["line"], item["col"], item["pointer"], ObjectRef(**item["obj"]), item["fingerprint"],
             Suppression(**item["suppression"]) if item["suppression"] else None, item["source"]))
     return FileResult(data["path"], findings, data["objects"], data["skipped"],
-                      object_refs=[ObjectRef(**ref) for ref in data["object_refs"]], cached=True)
+                      object_refs=[ObjectRef(**ref) for ref in data["object_refs"]], cached=True,
+                      facts={rule: [decode_fact(f) for f in facts] for rule, facts in data["facts"].items()},
+                      directives=[decode_fact(d) for d in data["directives"]])
+
+
+# Run-scope facts (and the suppressions of files that have them) are small records: named tuples and
+# dataclasses of kml-lint's own modules holding plain values. They are stored as JSON with the record's
+# class name, and only such classes are ever rebuilt from it: a cache entry cannot name anything else.
+
+
+def encode_fact(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    kind = type(value)
+    if kind.__module__.startswith("kml_lint.") and (hasattr(kind, "_fields") or hasattr(kind, "__dataclass_fields__")):
+        name = f"{kind.__module__}:{kind.__qualname__}"
+        if hasattr(kind, "_fields"):
+            return {"record": name, "values": [encode_fact(item) for item in value]}
+        return {"record": name, "fields": {key: encode_fact(getattr(value, key)) for key in kind.__dataclass_fields__}}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        tag = {list: "list", tuple: "tuple", set: "set", frozenset: "frozenset"}.get(kind, "tuple")
+        return {tag: [encode_fact(item) for item in value]}
+    if isinstance(value, dict):
+        return {"dict": [[encode_fact(key), encode_fact(item)] for key, item in value.items()]}
+    if hasattr(value, "isoformat"):
+        return {"date": value.isoformat()}
+    raise TypeError(f"cannot cache a {kind.__name__}")
+
+
+def decode_fact(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value
+    if "record" in value:
+        module_name, _, qualname = value["record"].partition(":")
+        if not module_name.startswith("kml_lint.") or "." in qualname:
+            raise ValueError("not a kml-lint record")
+        import importlib
+
+        kind = getattr(importlib.import_module(module_name), qualname)
+        if hasattr(kind, "_fields") and "values" in value:
+            return kind(*(decode_fact(item) for item in value["values"]))
+        if hasattr(kind, "__dataclass_fields__") and "fields" in value:
+            return kind(**{key: decode_fact(item) for key, item in value["fields"].items()})
+        raise ValueError("not a kml-lint record")
+    if "list" in value:
+        return [decode_fact(item) for item in value["list"]]
+    if "tuple" in value:
+        return tuple(decode_fact(item) for item in value["tuple"])
+    if "set" in value:
+        return {decode_fact(item) for item in value["set"]}
+    if "frozenset" in value:
+        return frozenset(decode_fact(item) for item in value["frozenset"])
+    if "dict" in value:
+        return {decode_fact(key): decode_fact(item) for key, item in value["dict"]}
+    if "date" in value:
+        import datetime
+
+        return datetime.date.fromisoformat(value["date"])
+    raise ValueError("unknown cache record")

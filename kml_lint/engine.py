@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .checks import Hit, RunContext
+from .checks import Hit, RunContext, RunHit, Site
 from .credentials import mask_all, redact
 from .findings import Finding, ObjectRef, Severity
 from .objects import InvalidDocument, K8sObject, locate, objects_of
@@ -16,8 +16,8 @@ from .registry import Rule
 from .rendered import Placement
 from .source import SourceError, SourceText
 from .suppress import Directive, annotation_directives
-from .workloads import WorkloadTable, builtin_table
-from .yamlfold import parse_yaml
+from .workloads import PodView, WorkloadTable, builtin_table
+from .yamlfold import parse_yaml, split_lines
 
 INTERNAL_ERROR, INVALID_YAML, INVALID_OBJECT = "KML000", "KML001", "KML002"
 
@@ -30,7 +30,10 @@ class FileContext:
 
     run: RunContext
     text: str
+    path: str = ""
+    workloads: WorkloadTable | None = None
     _memo: dict[Any, bool] = field(default_factory=dict)
+    _views: tuple[Any, list[PodView]] | None = None
 
     @property
     def platform(self) -> str | None:
@@ -42,6 +45,19 @@ class FileContext:
         if found is None:
             found = self._memo[pattern] = pattern.search(self.text) is not None
         return found
+
+    def views(self, obj: K8sObject) -> list[PodView]:
+        """The pod templates of ``obj`` (computed once per object, shared by every rule)."""
+        if self._views is None or self._views[0] is not obj:
+            table = self.workloads if self.workloads is not None else builtin_table()
+            self._views = (obj, table.views(obj))
+        return self._views[1]
+
+    def site(self, obj: K8sObject, pointer: str, at: str = "key", subject: str | None = None) -> Site:
+        """Where a run-scope finding about ``pointer`` (absolute) of ``obj`` will be reported."""
+        line, col = obj.locate(pointer, at)
+        where = normalised_pointer(obj.data, pointer[len(obj.base):])
+        return Site(self.path, line, col, pointer, obj.ref, subject or obj.describe(), where)
 
 
 @dataclass(slots=True)
@@ -56,6 +72,8 @@ class FileResult:
     secrets: set[str] = field(default_factory=set)  # literal secrets found: masked in any shown source line
     origins: dict[tuple[str, int], int] = field(default_factory=dict)  # placed (path, line) -> line in the text
     cached: bool = False  # came from --cache
+    supplement: bool = False  # run-scope findings for a file already reported
+    facts: dict[str, list[Any]] = field(default_factory=dict)  # run-scope rules: rule id -> facts, until the end
 
     def place(self, line: int) -> tuple[str, int]:
         if self.placement is None or not self.placement.mapped:
@@ -82,8 +100,8 @@ class Engine:
         self._object_rules = [r for r in self.rules if r.target == "object"]
         self._pod_rules = [r for r in self.rules if r.target == "pod"]
         self._container_rules = [r for r in self.rules if r.target == "container"]
-        self._workloads = workloads if workloads is not None else (
-            builtin_table() if self._pod_rules or self._container_rules else WorkloadTable({}))
+        self._run_rules = [r for r in self.rules if r.target == "run"]
+        self._workloads = workloads  # None: the built-in table, loaded when a rule first asks for pod templates
 
     # -- entry points ---------------------------------------------------------------------------
 
@@ -111,7 +129,7 @@ class Engine:
         return result
 
     def _attach_source_lines(self, result: FileResult, text: str) -> None:
-        lines = text.splitlines()
+        lines = split_lines(text)
         for finding in result.findings:
             line = result.origins.get((finding.path, finding.line), finding.line)
             if 0 < line <= len(lines):
@@ -135,7 +153,7 @@ class Engine:
             return
         if parsed.error is not None:
             self._emit(result, INVALID_YAML, parsed.error.message, parsed.error.line, parsed.error.col)
-        ctx = FileContext(self.run, text)
+        ctx = FileContext(self.run, text, path=result.path, workloads=self._workloads)
         for doc, items in candidates:
             for problem in doc.problems:
                 self._emit(result, INVALID_YAML, problem.message, problem.line, problem.col,
@@ -154,7 +172,7 @@ class Engine:
         """An engine for the same run minus some rules (cached: per-file-ignores repeat across files)."""
         if disabled not in self._variants:
             self._variants[disabled] = Engine([r for r in self.rules if r.id not in disabled], self.run,
-                                              self._workloads, self.peer_annotations)
+                                              self._workloads, self.peer_annotations, self.keep_source_lines)
         return self._variants[disabled]
 
     # -- rules over one object ------------------------------------------------------------------
@@ -171,10 +189,13 @@ class Engine:
         for rule in self._object_rules:
             if rule.kinds is None or kind in rule.kinds:
                 self._run(result, rule, obj, obj.describe(), lambda r=rule: r.check.function(ctx, obj, r.params))
+        for rule in self._run_rules:
+            if rule.kinds is None or kind in rule.kinds:
+                self._collect(result, rule, ctx, obj)
         if not (self._pod_rules or self._container_rules):
             return
         try:
-            views = self._workloads.views(obj)
+            views = ctx.views(obj)
         except Exception as exc:
             self._internal_error(result, obj, "pod-template discovery", exc)
             return
@@ -208,6 +229,68 @@ class Engine:
                               col, hit.pointer, obj.ref)
             finding.fingerprint = fingerprint(finding, obj)
             result.findings.append(finding)
+
+    # -- run-scope rules: collect facts per object, judge them once at the end of the run ------------
+
+    def _collect(self, result: FileResult, rule: Rule, ctx: FileContext, obj: K8sObject) -> None:
+        try:
+            fact = rule.check.function(ctx, obj, rule.params)
+        except Exception as exc:
+            self._internal_error(result, obj, f"rule {rule.id} ({rule.name})", exc)
+            return
+        if fact is not None:
+            result.facts.setdefault(rule.id, []).append(fact)
+
+    def finish_run(self, facts_by_file: list[tuple[str, dict[str, list[Any]]]]) -> list[FileResult]:
+        """Judge the run-scope rules over the facts every file collected (in file order).
+
+        Returns one result per file that receives findings, in file order: the files' own results were
+        already reported (streaming), so these follow them.
+        """
+        results: dict[str, FileResult] = {}
+        order = {path: index for index, (path, _) in enumerate(facts_by_file)}
+        for rule in self._run_rules:
+            facts = [fact for _, by_rule in facts_by_file for fact in by_rule.get(rule.id, ())]
+            if not facts:
+                continue
+            try:
+                hits: list[RunHit] = list(rule.check.finish(facts, rule.params))
+            except Exception as exc:
+                self._run_error(results, rule, facts, exc)
+                continue
+            for site, message in hits:
+                if site.path not in order:
+                    continue  # a site always comes from a linted file; never invent one
+                finding = Finding(rule.id, rule.name, rule.severity, redact(f"{site.subject}: {message}"), site.path,
+                                  site.line, site.col, site.pointer, site.obj)
+                finding.fingerprint = _fingerprint(rule.id, site.path, site.obj, site.where)
+                results.setdefault(site.path, FileResult(site.path, supplement=True)).findings.append(finding)
+        for result in results.values():
+            result.findings.sort(key=Finding.sort_key)
+        return sorted(results.values(), key=lambda r: order[r.path])
+
+    def finish_files(self, results: list[FileResult]) -> None:
+        """Judge the run-scope rules over in-memory results and add their findings to those results
+        (tests and single files; a streaming run uses ``finish_run``)."""
+        by_path: dict[str, FileResult] = {}
+        for result in results:
+            by_path.setdefault(result.path, result)
+        for extra in self.finish_run([(result.path, result.facts) for result in results]):
+            target = by_path[extra.path]
+            target.findings.extend(extra.findings)
+            target.findings.sort(key=Finding.sort_key)
+        for result in results:
+            result.facts = {}
+
+    def _run_error(self, results: dict[str, FileResult], rule: Rule, facts: list[Any], exc: Exception) -> None:
+        """A run-scope rule that fails becomes one KML000, on the first site its facts recorded."""
+        site = next((value for fact in facts for value in _sites(fact)), None)
+        if site is None:
+            return
+        result = results.setdefault(site.path, FileResult(site.path, supplement=True))
+        self._emit(result, INTERNAL_ERROR, f"internal error in rule {rule.id} ({rule.name}) over the run: "
+                   f"{type(exc).__name__}: {exc}; the other rules still ran (please report this with the "
+                   "manifests)", site.line, site.col, pointer=site.pointer, obj=site.obj)
 
     def _internal_error(self, result: FileResult, obj: K8sObject, what: str, exc: Exception) -> None:
         line, col = obj.locate(obj.base)
@@ -266,3 +349,20 @@ def fingerprint(finding: Finding, obj: K8sObject | None) -> str:
 def worst(findings: Iterable[Finding]) -> Severity | None:
     levels = [f.severity for f in findings if f.suppression is None]
     return max(levels) if levels else None
+
+
+def _fingerprint(rule_id: str, path: str, obj: ObjectRef, where: str) -> str:
+    """The same fingerprint ``fingerprint`` computes, from a run-scope ``Site`` (the object is gone by then)."""
+    return hashlib.sha256("\x1f".join([rule_id, path, obj.identity(), where]).encode("utf-8")).hexdigest()[:32]
+
+
+def _sites(fact: Any) -> Iterable[Site]:
+    """The ``Site``s a fact holds (as itself, as an attribute, or inside tuples and lists), for error reports."""
+    if isinstance(fact, Site):
+        yield fact
+    elif isinstance(fact, (tuple, list)):
+        for item in fact:
+            yield from _sites(item)
+    elif hasattr(fact, "__dataclass_fields__"):
+        for name in fact.__dataclass_fields__:
+            yield from _sites(getattr(fact, name, None))

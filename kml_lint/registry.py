@@ -46,6 +46,7 @@ class Rule:
     see_also: dict[str, list[str]] = field(default_factory=dict)
     examples: dict[str, str] = field(default_factory=dict)
     source: str = ""
+    enabled: bool = True  # False: off by default, runs only when selected by exact id or name
 
     @property
     def target(self) -> str:
@@ -156,6 +157,7 @@ def build_rule(data: dict[str, Any], source: str, validate_params: bool = True) 
         since=data["since"], status=data["status"], tags=tuple(data.get("tags") or ()), kinds=kinds, check=check,
         engine=engine, params=params, security_severity=data.get("security_severity"),
         see_also=dict(data.get("see_also") or {}), examples=dict(data.get("examples") or {}), source=source,
+        enabled=data.get("enabled", True) is not False,
     )
 
 
@@ -214,7 +216,11 @@ def check_selectors(selectors: Iterable[str], rules: list[Rule]) -> None:
 
 def select_rules(rules: list[Rule], select: list[str] | None = None, ignore: list[str] | None = None,
                  extend_select: list[str] | None = None, preview: bool = False) -> list[Rule]:
-    """The rules that run. Default selection: every stable rule (preview rules need ``preview`` or an id)."""
+    """The rules that run. Default selection: every stable rule (preview rules need ``preview`` or an id).
+
+    A rule with ``enabled: false`` in its file is off by default: it runs only when ``select`` or
+    ``extend_select`` names it by exact id or name (a prefix such as ``KML8`` or ``ALL`` is not enough).
+    """
     chosen_select = list(select) if select is not None else []
     chosen_ignore = list(ignore or [])
     extend = list(extend_select or [])
@@ -231,8 +237,39 @@ def select_rules(rules: list[Rule], select: list[str] | None = None, ignore: lis
             continue
         if rule.status == "deprecated" and best_in < 100:
             continue
+        if not rule.enabled and best_in < 100:
+            continue
         selected.append(rule)
     return selected
+
+
+# ---------------------------------------------------------------------------------------------
+# Peer linters: their rule ids, as named by each rule file's ``see_also``
+
+PEERS = ("kube-linter", "polaris", "kube-score", "checkov")
+
+
+def peer_rule_map(rules: Iterable[Rule]) -> dict[str, dict[str, list[str]]]:
+    """``{peer: {peer rule id: [kml-lint rule ids]}}`` from the rules' ``see_also``, for every peer in
+    ``PEERS`` (empty when no rule names it); ids sorted, kml-lint ids in id order.
+
+    This is the migration table: the README's copy is generated from it, and the configuration reads
+    peers' suppression annotations (``ignore-check.kube-linter.io/<id>``, ``checkov.io/skip1: <id>``...)
+    through it.
+    """
+    table: dict[str, dict[str, list[str]]] = {peer: {} for peer in PEERS}
+    for rule in sorted(rules, key=lambda r: r.id):
+        for peer, ids in rule.see_also.items():
+            for peer_id in ids:
+                targets = table.setdefault(peer, {}).setdefault(peer_id, [])
+                if rule.id not in targets:
+                    targets.append(rule.id)
+    return {peer: dict(sorted(ids.items(), key=lambda item: _natural(item[0]))) for peer, ids in table.items()}
+
+
+def _natural(text: str) -> tuple[Any, ...]:
+    """``CKV_K8S_9`` before ``CKV_K8S_10``."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
 
 
 def find_rule(rules: list[Rule], key: str) -> Rule | None:
@@ -241,13 +278,3 @@ def find_rule(rules: list[Rule], key: str) -> Rule | None:
         if rule.id == upper or rule.name == key.lower():
             return rule
     return None
-
-
-def peer_rule_map(rules: Iterable[Rule]) -> dict[str, dict[str, list[str]]]:
-    """``{peer: {peer's rule id: [kml-lint ids]}}`` from every rule's ``see_also`` (migration and annotations)."""
-    mapping: dict[str, dict[str, list[str]]] = {}
-    for rule in rules:
-        for peer, ids in rule.see_also.items():
-            for peer_id in ids:
-                mapping.setdefault(peer, {}).setdefault(peer_id, []).append(rule.id)
-    return mapping

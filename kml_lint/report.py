@@ -23,14 +23,18 @@ class Summary:
     by_rule: Counter[tuple[str, str, Severity]] = field(default_factory=Counter)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     problems: list[tuple[str, str]] = field(default_factory=list)  # (path, message): folders, loops
+    _with_findings: set[str] = field(default_factory=set)
 
     def add(self, result: FileResult) -> None:
-        self.files += 1
-        self.objects += result.objects
-        self.cached += result.cached
+        if not result.supplement:  # run-scope findings for a file counted already
+            self.files += 1
+            self.objects += result.objects
+            self.cached += result.cached
         self.results += len(result.findings)
         active = [f for f in result.findings if f.suppression is None]
-        self.files_with_findings += bool(active)
+        if active and result.path not in self._with_findings:
+            self._with_findings.add(result.path)
+            self.files_with_findings += 1
         for finding in active:
             self.by_severity[finding.severity] += 1
             self.by_rule[(finding.rule_id, finding.rule_name, finding.severity)] += 1

@@ -120,12 +120,17 @@ def lint_file_local(engine: Engine, suppressor: Suppressor, path: str, source: S
         text = source.text if isinstance(source, SourceText) else ""
         place = result.place if result.placement is not None and result.placement.mapped else None
         stale = suppressor.apply_local(path, text, result.findings, result.directives, place)
+        if result.facts:
+            result.directives = [*suppressor.last_comments, *result.directives]
         if stale:
             result.findings.extend(stale)
             result.findings.sort(key=Finding.sort_key)
-    # What a worker sends back or the cache keeps: findings, never documents, secrets or directives. Pointers
+    # What a worker sends back or the cache keeps: findings (and run-scope facts), never documents or secrets.
+    # The file's own suppressions are kept only where run-scope findings may still arrive for it. Pointers
     # were needed raw for the suppressions above; from here on they are output, so mask any credential in them.
-    result.directives, result.secrets, result.origins, result.placement = [], set(), {}, None
+    if not result.facts:
+        result.directives = []
+    result.secrets, result.origins, result.placement = set(), {}, None
     for finding in result.findings:
         if finding.pointer:
             finding.pointer = redact(finding.pointer)
@@ -134,9 +139,14 @@ def lint_file_local(engine: Engine, suppressor: Suppressor, path: str, source: S
 
 def lint_file(engine: Engine, suppressor: Suppressor, path: str, source: SourceText | SourceError,
               explicit: bool = True, disabled: frozenset[str] = frozenset(), rendered: bool = False) -> FileResult:
-    """Lint one file and apply every suppression layer to its findings (single file, in process)."""
+    """Lint one file as a whole run (tests, single files): every layer, run-scope rules over this file alone."""
     result = lint_file_local(engine, suppressor, path, source, explicit, disabled, rendered)
     suppressor.apply_run(result.findings)
+    for extra in engine.finish_run([(result.path, result.facts)]):
+        suppressor.apply_supplement(extra.findings, result.directives)
+        result.findings.extend(extra.findings)
+        result.findings.sort(key=Finding.sort_key)
+    result.facts, result.directives = {}, []
     return result
 
 
@@ -196,6 +206,8 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
     results = _parallel(linter, files, jobs) if jobs > 1 else (linter.lint_target(t) for t in files)
     total = len(found.targets)
     done = 0
+    run_facts: list[tuple[str, dict[str, list[Any]]]] = []  # run-scope rules: small facts, not files
+    kept_directives: dict[str, list[Any]] = {}  # suppressions of files that may get run-scope findings
     for target in found.targets:
         if target.path == "-":  # piped from `helm template` or `kustomize build`: rendered manifests
             data = stdin if stdin is not None else sys.stdin.buffer.read(options.max_file_size + 1)
@@ -210,9 +222,18 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
             report.skipped.append((result.path, result.skipped))
             continue
         run_layers.apply_run(result.findings)
+        if result.facts:
+            run_facts.append((result.path, result.facts))
+            if result.directives:
+                kept_directives[result.path] = result.directives
+            result.facts, result.directives = {}, []
         emit(result)
     if hasattr(results, "close"):
         results.close()  # stops the worker pool
+    # Cross-object (run-scope) rules: judged once every file has been seen; their findings follow.
+    for extra in linter.engine.finish_run(run_facts):
+        run_layers.apply_supplement(extra.findings, kept_directives.get(extra.path, []))
+        emit(extra)
     unused = run_layers.unused_config()
     if unused:
         emit(FileResult(unused[0].path, sorted(unused, key=Finding.sort_key)))

@@ -229,6 +229,9 @@ class Suppressor:
         self.baseline = Counter(baseline or {})
         self.today = today or dt.date.today()
         self.selected = list(selected)
+        self.last_comments: list[Directive] = []
+        # Rules judged after every file is seen: a suppression naming one cannot be called unused per file.
+        self.run_scope = [rule for rule in self.selected if getattr(rule, "target", None) == "run"]
 
     def apply_local(self, path: str, text: str, findings: list[Finding], annotations: list[Directive],
                     place: Any = None) -> list[Finding]:
@@ -238,6 +241,7 @@ class Suppressor:
         depends on nothing outside the file, so it can run in a worker process and be cached.
         """
         comments = comment_directives(path, text)
+        self.last_comments = comments
         if place is not None:
             for directive in comments:
                 directive.path, directive.line = place(directive.line)
@@ -259,6 +263,14 @@ class Suppressor:
             if finding.suppression is None and self.baseline[finding.fingerprint] > 0:
                 self.baseline[finding.fingerprint] -= 1
                 finding.suppression = Suppression("baseline", "present in the baseline")
+
+    def apply_supplement(self, findings: list[Finding], directives: list[Directive]) -> None:
+        """Run-scope findings that arrive after their file: the file's own suppressions, then the run layers."""
+        comments = [d for d in directives if d.kind == "comment"]
+        annotations = [d for d in directives if d.kind != "comment"]
+        for finding in findings:
+            self._suppress(finding, self._local_candidates(finding, comments, annotations))
+        self.apply_run(findings)
 
     def apply(self, path: str, text: str, findings: list[Finding], annotations: list[Directive],
               place: Any = None) -> list[Finding]:
@@ -296,6 +308,10 @@ class Suppressor:
         """Report a directive as unused only when every rule it names ran (else we cannot know)."""
         if not any(rule.id == UNUSED_SUPPRESSION for rule in self.selected):
             return False
+        if directive.kind != "config" and self.run_scope and (
+                directive.selectors is None
+                or any(selector_matches(s, r.id, r.name) for s in directive.selectors for r in self.run_scope)):
+            return False  # it may be meant for a cross-object finding, judged only at the end of the run
         if directive.selectors is None:
             return True
         return all(any(selector_matches(s, rule.id, rule.name) for rule in self.selected)

@@ -199,9 +199,17 @@ def parse_yaml(text: str) -> ParseResult:
     return ParseResult(documents)
 
 
+LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+"""What libyaml (YAML 1.1) counts as a line break: line numbers everywhere follow it."""
+
+
+def split_lines(text: str) -> list[str]:
+    return LINE_BREAK.split(text)
+
+
 def _clamp(text: str, line: int, col: int) -> tuple[int, int]:
     """libyaml marks "end of input" one line past the last one: keep every location inside the file."""
-    lines = text.split("\n")
+    lines = split_lines(text)
     if line > len(lines):
         line, col = len(lines), len(lines[-1]) + 1
     return line, min(col, len(lines[line - 1]) + 1)

@@ -57,7 +57,7 @@ def all_rules(extra_dirs: tuple[str, ...] = ()) -> list[Rule]:
 
 def lint_text(text: str, rules: list[Rule] | None = None, path: str = "test.yaml", platform: str | None = None,
               explicit: bool = True) -> FileResult:
-    """Lint one text as a run would: engine plus every suppression layer (comments, annotations)."""
+    """Lint one text as a whole run would: every suppression layer, run-scope rules over this file."""
     chosen = rules if rules is not None else all_rules()
     engine = Engine(chosen, RunContext(platform=platform))
     return lint_file(engine, Suppressor(selected=chosen), path, SourceText(text), explicit)

@@ -12,19 +12,24 @@ import pytest
 from conftest import ROOT, all_rules
 
 from kml_lint import __version__
-from kml_lint.engine import Engine
+from kml_lint.registry import select_rules
 from kml_lint.report import RunReport
 from kml_lint.reporters import render
+from kml_lint.run import RunOptions, lint_paths
 
 GOLDEN = ROOT / "tests" / "golden"
 
 
 def report(keep_source_lines: bool = False) -> RunReport:
-    engine = Engine(all_rules(), keep_source_lines=keep_source_lines)
-    out = RunReport(all_rules(), cwd=str(ROOT))
-    for path in sorted((GOLDEN / "input").glob("*.yaml")):
-        out.files.append(engine.lint_text(f"tests/golden/input/{path.name}", path.read_text(encoding="utf-8")))
-    return out
+    """The whole pipeline over the golden inputs, with the default rule selection, as the command runs it."""
+    options = RunOptions(["tests/golden/input"], select_rules(all_rules()), keep_source_lines=keep_source_lines,
+                         jobs=1)
+    old = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        return lint_paths(options)
+    finally:
+        os.chdir(old)
 
 
 def normalise(text: str) -> str:

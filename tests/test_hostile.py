@@ -32,9 +32,14 @@ def test_every_case_is_listed() -> None:
     assert cases == set(EXPECTED)
 
 
+# The expectations name the rules every file-level case is about; the security and schema families would
+# add many (correct) findings to the odd-but-valid cases without telling anything about bad input.
+CORE_RULES = "KML000,KML001,KML002,KML101,KML102,KML103,KML201,KML202,KML301,KML401,KML402,KML403,KML501"
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_each_case_named_on_the_command_line(name: str) -> None:
-    proc = kml(str(HOSTILE / name), "--format", "json")
+    proc = kml(str(HOSTILE / name), "--format", "json", "--select", CORE_RULES)
     assert "Traceback" not in proc.stderr and proc.returncode in (0, 1), proc.stderr
     findings = json.loads(proc.stdout)["findings"]
     actual = [(f["rule"], f["message"]) for f in findings]

@@ -19,6 +19,7 @@ from kml_lint.engine import Engine
 from kml_lint.run import lint_file
 from kml_lint.source import SourceText, decode
 from kml_lint.suppress import Suppressor
+from kml_lint.yamlfold import split_lines
 
 ENGINE = Engine(all_rules(), RunContext(), keep_source_lines=True)
 SUPPRESSOR = Suppressor(selected=all_rules())
@@ -28,7 +29,7 @@ def lint_bytes(data: bytes) -> list:
     source = decode(data)
     result = lint_file(ENGINE, SUPPRESSOR, "fuzz.yaml", source, explicit=True)
     text = source.text if isinstance(source, SourceText) else data.decode("utf-8", "replace")
-    lines = text.split("\n")
+    lines = split_lines(text)
     for finding in result.findings:
         assert 1 <= finding.line <= max(len(lines), 1), (finding.line, len(lines), finding.message)
         assert finding.col >= 1, finding

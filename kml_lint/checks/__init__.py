@@ -12,11 +12,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-TARGETS = ("object", "pod", "container")
+TARGETS = ("object", "pod", "container", "run")
 
 # Modules holding check functions, imported on first use. Listed here, once, so that the set of
 # checks does not depend on which modules happen to be imported elsewhere.
-_MODULES = ("resources", "accelerators", "images", "secrets", "lifecycle")
+_MODULES = ("resources", "accelerators", "images", "secrets", "lifecycle", "security", "probes", "crossobject")
 
 
 class Hit(NamedTuple):
@@ -25,6 +25,30 @@ class Hit(NamedTuple):
     at: str = "key"  # "key": the field's key (or nearest existing parent); "value": the value node
     # literal secrets this hit found: masked on every source line shown for the file (--format full)
     secret: str | tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """Where a run-scope finding will land, captured while its object was in memory (small and picklable).
+
+    ``where`` is the pointer relative to the object with list indexes replaced by item names (what
+    fingerprints hash); ``subject`` is how the message is prefixed (``Deployment vllm``).
+    """
+
+    path: str
+    line: int
+    col: int
+    pointer: str
+    obj: Any  # findings.ObjectRef
+    subject: str
+    where: str
+
+
+class RunHit(NamedTuple):
+    """A finding of a run-scope check: a ``Site`` recorded by ``collect`` and the message."""
+
+    site: Site
+    message: str
 
 
 @dataclass(slots=True)
@@ -39,25 +63,37 @@ class RunContext:
 class CheckSpec:
     name: str
     target: str
-    function: Callable[..., Iterable[Hit]]
+    function: Callable[..., Any]  # target "run": the per-object ``collect`` function
     params_schema: dict[str, Any]
+    finish: Callable[..., Iterable[RunHit]] | None = None  # target "run" only: ``check(facts, params)``
 
 
 _REGISTRY: dict[str, CheckSpec] = {}
 _loaded = False
 
 
-def check(name: str, *, target: str, params: dict[str, Any] | None = None) -> Callable[[Callable[..., Any]],
-                                                                                       Callable[..., Any]]:
-    """Register a check function under ``name``; ``params`` is the JSON schema of its parameters."""
+def check(name: str, *, target: str, params: dict[str, Any] | None = None,
+          finish: Callable[..., Iterable[RunHit]] | None = None) -> Callable[[Callable[..., Any]],
+                                                                             Callable[..., Any]]:
+    """Register a check function under ``name``; ``params`` is the JSON schema of its parameters.
+
+    ``target="run"`` registers a cross-object check as a pair: the decorated ``collect(ctx, obj, params)``
+    runs on every object and returns a small picklable fact (or ``None``); ``finish(facts, params)`` runs
+    once at the end of the run over the facts of every file, in file order, and yields ``RunHit``s. A
+    fact keeps only what the check needs, including the ``Site``s (``ctx.site(obj, pointer)``) of the
+    findings it may produce, so a run never holds whole files in memory and facts can come back from
+    worker processes.
+    """
     if target not in TARGETS:
         raise ValueError(f"check {name}: unknown target {target!r}")
+    if (target == "run") != (finish is not None):
+        raise ValueError(f"check {name}: target 'run' needs a finish function, and only it takes one")
 
     def register(function: Callable[..., Any]) -> Callable[..., Any]:
         if name in _REGISTRY:
             raise ValueError(f"check {name} registered twice")
         schema = {"type": "object", "additionalProperties": False, "properties": {}, **(params or {})}
-        _REGISTRY[name] = CheckSpec(name, target, function, schema)
+        _REGISTRY[name] = CheckSpec(name, target, function, schema, finish)
         return function
 
     return register

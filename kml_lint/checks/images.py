@@ -70,3 +70,43 @@ def mutable_tag(ctx: Any, view: Any, container: Any, params: dict[str, Any]) -> 
                   f"image {reference.strip()} {reason}; every pull may get different bits, so replicas and "
                   "retries of a run can execute different code: pin a release tag, ideally with an @sha256 digest",
                   at="value")
+
+
+_DIGEST_PULL_PARAMS: dict[str, Any] = {"properties": {}}
+
+
+@check("images.pull_always_with_digest", target="container", params=_DIGEST_PULL_PARAMS)
+def pull_always_with_digest(ctx: Any, view: Any, container: Any, params: dict[str, Any]) -> Iterator[Hit]:
+    reference = container.data.get("image")
+    if container.data.get("imagePullPolicy") != "Always" or not isinstance(reference, str) or \
+            is_unresolved(reference) or parse_image(reference.strip()).digest is None:
+        return
+    yield Hit(container.ptr("imagePullPolicy"),
+              "imagePullPolicy: Always although the image is pinned by its @sha256 digest, which can never change: "
+              "every start and every new replica waits for a registry round trip (slow scale-up with multi-gigabyte "
+              "CUDA images, and registry rate limits); use IfNotPresent, the default for digest-pinned images",
+              at="value")
+
+
+_NEVER_PARAMS = {
+    "properties": {
+        "single_node_platforms": {
+            "type": "array", "items": {"type": "string"},
+            "description": "platforms (`--platform`) that run a single node, where images are loaded by hand "
+                           "(kind, minikube): the rule is silent there",
+        },
+    },
+}
+
+
+@check("images.pull_never", target="container", params=_NEVER_PARAMS)
+def pull_never(ctx: Any, view: Any, container: Any, params: dict[str, Any]) -> Iterator[Hit]:
+    if container.data.get("imagePullPolicy") != "Never":
+        return
+    if ctx.platform and ctx.platform in params.get("single_node_platforms", []):
+        return
+    yield Hit(container.ptr("imagePullPolicy"),
+              "imagePullPolicy: Never starts the pod only on nodes where someone loaded the image by hand; on any "
+              "other node of a multi-node cluster it stays in ErrImageNeverPull; push the image to a registry and "
+              "use IfNotPresent (for a local single-node cluster, run kml-lint with --platform kind or minikube)",
+              at="value")

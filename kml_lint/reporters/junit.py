@@ -1,7 +1,6 @@
 """``--format junit``: one test suite per file, one test case per object, a failure per finding.
 
-GitLab, Jenkins and Azure Pipelines show JUnit XML natively. Each file's suite is serialised when the file
-arrives; only the XML text is kept until the totals are known.
+GitLab, Jenkins and Azure Pipelines show JUnit XML natively.
 """
 
 from __future__ import annotations
@@ -21,39 +20,47 @@ def _case_name(ref: ObjectRef | None) -> str:
 
 
 class JunitReporter(Reporter):
+    """Keeps each file's test cases (small strings) until the end: run-scope findings of a file arrive after
+    it, and JUnit wants every file's cases in one suite and the totals up front."""
+
     def __init__(self, *args: object) -> None:
         super().__init__(*args)  # type: ignore[arg-type]
-        self.suites: list[str] = []
-        self.cases = self.failures = 0
+        self.suites: dict[str, dict[str, list[tuple[str, str, str]]]] = {}
 
     def file(self, result: FileResult) -> None:
-        cases: dict[str, list[Finding]] = {_case_name(ref): [] for ref in result.object_refs}
+        cases = self.suites.setdefault(result.path, {})
+        for ref in result.object_refs:
+            cases.setdefault(_case_name(ref), [])
         for finding in result.findings:
             if finding.suppression is None:
-                cases.setdefault(_case_name(finding.obj if finding.obj.kind else None), []).append(finding)
+                cases.setdefault(_case_name(finding.obj if finding.obj.kind else None), []).append(_failure(finding))
         if not cases:
             cases["(file)"] = []
-        failed = sum(1 for findings in cases.values() if findings)
-        suite = ET.Element("testsuite", name=result.path, tests=str(len(cases)), failures=str(failed), errors="0",
-                           skipped="0")
-        for name, findings in cases.items():
-            case = ET.SubElement(suite, "testcase", classname=result.path, name=name)
-            for finding in findings:
-                failure = ET.SubElement(case, "failure", type=f"{finding.rule_id} {finding.rule_name}",
-                                        message=finding.message)
-                failure.text = (f"{finding.path}:{finding.line}:{finding.col}: {finding.severity.label} "
-                                f"{finding.rule_id} {finding.rule_name} {finding.message}")
-        ET.indent(suite, level=1)
-        self.suites.append("  " + ET.tostring(suite, encoding="unicode"))
-        self.cases += len(cases)
-        self.failures += failed
 
     def finish(self, summary: Summary) -> None:
-        self.out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-        self.out.write(f'<testsuites name="kml-lint" tests="{self.cases}" failures="{self.failures}">\n')
-        for suite in self.suites:
-            self.out.write(suite + "\n")
-        self.out.write("</testsuites>\n")
+        root = ET.Element("testsuites", name="kml-lint")
+        total = failed_total = 0
+        for path, cases in self.suites.items():
+            failed = sum(1 for failures in cases.values() if failures)
+            suite = ET.SubElement(root, "testsuite", name=path, tests=str(len(cases)), failures=str(failed),
+                                  errors="0", skipped="0")
+            for name, failures in cases.items():
+                case = ET.SubElement(suite, "testcase", classname=path, name=name)
+                for kind, message, text in failures:
+                    element = ET.SubElement(case, "failure", type=kind, message=message)
+                    element.text = text
+            total += len(cases)
+            failed_total += failed
+        root.set("tests", str(total))
+        root.set("failures", str(failed_total))
+        ET.indent(root)
+        self.out.write('<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n")
+
+
+def _failure(finding: Finding) -> tuple[str, str, str]:
+    return (f"{finding.rule_id} {finding.rule_name}", finding.message,
+            f"{finding.path}:{finding.line}:{finding.col}: {finding.severity.label} {finding.rule_id} "
+            f"{finding.rule_name} {finding.message}")
 
 
 REPORTER = JunitReporter
