@@ -10,6 +10,7 @@ Every figure is the median of several runs, and every comparison is a ratio meas
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
@@ -18,8 +19,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -52,11 +53,9 @@ def event_floor(texts: list[tuple[str, str]]) -> None:
 
     for _, text in texts:
         parser = CParser(text)
-        try:
+        with contextlib.suppress(Exception):  # broken files count as parsed as far as they go
             while type(parser.get_event()).__name__ != "StreamEndEvent":
                 pass
-        except Exception:  # noqa: BLE001 - broken files count as parsed as far as they go
-            pass
         parser.dispose()
 
 
@@ -65,10 +64,8 @@ def ruamel_safe(texts: list[tuple[str, str]]) -> None:
 
     yaml = YAML(typ="safe", pure=False)
     for _, text in texts:
-        try:
+        with contextlib.suppress(Exception):
             list(yaml.load_all(text))
-        except Exception:  # noqa: BLE001
-            pass
 
 
 def lint_in_process(texts: list[tuple[str, str]], schemas: bool) -> Callable[[], None]:

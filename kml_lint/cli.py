@@ -47,6 +47,12 @@ def _use_color(output: str | None) -> bool:
               "(for pre-commit hooks).")
 @click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False), help="Load more rule files from DIR.")
 @click.option("--platform", metavar="NAME", help="The platform the cluster runs on (gke adds GPU tolerations).")
+@click.option("--kubernetes-version", metavar="VERSION", help="Validate against this Kubernetes minor version's "
+              "schemas (default: the newest shipped).")
+@click.option("--no-schemas", is_flag=True, help="Skip schema validation (KML003, KML004, KML005, KML007).")
+@click.option("--schema-dir", multiple=True, type=click.Path(exists=True, file_okay=False),
+              help="More schemas: CRD YAML files or JSON schemas in kubeconform's layout (repeatable).")
+@click.option("--strict-kinds", is_flag=True, help="Report objects without a schema (KML007) as errors.")
 @click.option("--max-file-size", type=click.IntRange(min=1), default=10 * 1024 * 1024, show_default=True,
               help="Skip (and report) files larger than this many bytes.")
 @click.option("--stdin-filename", metavar="NAME", help="The name to show for input read from '-'.")
@@ -58,6 +64,7 @@ def _use_color(output: str | None) -> bool:
 def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, output: str | None,
             select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str,
             exclude: tuple[str, ...], force_exclude: bool, rules_dir: tuple[str, ...], platform: str | None,
+            kubernetes_version: str | None, no_schemas: bool, schema_dir: tuple[str, ...], strict_kinds: bool,
             max_file_size: int, stdin_filename: str | None, list_rules: bool, explain: str | None,
             verbose: bool) -> None:
     """Lint Kubernetes manifests of ML workloads: files, folders (walked recursively) or - for stdin.
@@ -90,10 +97,19 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
     except RuleError as exc:
         _fail(str(exc))
 
+    from .validation.versions import UnsupportedVersion, resolve_version
+
+    try:
+        kubernetes_version = resolve_version(kubernetes_version)
+    except UnsupportedVersion as exc:
+        _fail(str(exc))
+
     from .run import RunOptions, lint_paths
 
     options = RunOptions(list(paths), selected, excludes=list(exclude), force_exclude=force_exclude,
-                         max_file_size=max_file_size, platform=platform, stdin_filename=stdin_filename)
+                         max_file_size=max_file_size, platform=platform, stdin_filename=stdin_filename,
+                         kubernetes_version=kubernetes_version, schemas=not no_schemas,
+                         schema_dirs=list(schema_dir), strict_kinds=strict_kinds)
     try:
         report = lint_paths(options)
     except FileNotFoundError as exc:

@@ -28,7 +28,7 @@ class FileContext:
 
     run: RunContext
     text: str
-    _memo: dict[Any, bool] = field(default_factory=dict)
+    _memo: dict[Any, Any] = field(default_factory=dict)
 
     @property
     def platform(self) -> str | None:
@@ -40,6 +40,12 @@ class FileContext:
         if found is None:
             found = self._memo[pattern] = pattern.search(self.text) is not None
         return found
+
+    def cached(self, key: Any, compute: Any) -> Any:
+        """``compute()``, once per file and key: one schema validation per object serves several rules."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
 
 @dataclass(slots=True)
@@ -144,7 +150,8 @@ class Engine:
             return
         for hit in hits:
             line, col = obj.locate(hit.pointer, hit.at)
-            finding = Finding(rule.id, rule.name, rule.severity, f"{subject}: {hit.message}", result.path, line, col,
+            severity = rule.severity if hit.severity is None else min(rule.severity, hit.severity)
+            finding = Finding(rule.id, rule.name, severity, f"{subject}: {hit.message}", result.path, line, col,
                               hit.pointer, obj.ref)
             finding.fingerprint = fingerprint(finding, obj)
             result.findings.append(finding)
