@@ -51,7 +51,7 @@ def is_whole(quantity: Decimal) -> bool:
 
 _NUMBER_AND_UNIT = re.compile(r"(?P<number>[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(?P<unit>.*)")
 _UNIT_SPELLINGS = {  # a unit as people write it (lower case, no trailing "s") -> the valid suffixes it may mean
-    "": ("",), "b": ("",), "byte": ("",), "cpu": ("",), "core": ("",), "vcpu": ("",),
+    "": ("",), "b": ("",), "byte": ("",), "cpu": ("",), "core": ("",), "vcpu": ("",), "gpu": ("",),
     "millicore": ("m",), "millicpu": ("m",), "mcpu": ("m",),
 }
 for _decimal in "kmgtpe":

@@ -7,6 +7,7 @@ nothing); the schema store and the compiled validators live for the whole run.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,10 +51,11 @@ def _version_of(run: RunContext) -> str:
 
 def validation(ctx: Any, obj: Any) -> Validation:
     """The object's validation, computed once per object and shared by the schema rules."""
-    return ctx.cached(("schema", obj.document.index, obj.base), lambda: _validate(ctx.run, obj))
+    return ctx.cached(("schema", obj.document.index, obj.base), lambda: _validate(ctx, obj))
 
 
-def _validate(run: RunContext, obj: Any) -> Validation:
+def _validate(ctx: Any, obj: Any) -> Validation:
+    run = ctx.run
     if not run.schemas:
         return Validation("skipped")
     from ..validation.apis import REMOVED, change_of
@@ -68,7 +70,21 @@ def _validate(run: RunContext, obj: Any) -> Validation:
         store.counts["none"] += 1
         return Validation(None)
     store.counts[entry.source] += 1
-    return Validation(entry.source, entry.compiled.validate(obj.data), entry)
+    return Validation(entry.source, entry.compiled.validate(obj.data, lambda p: _raw_scalar(ctx.text, obj, p)), entry)
+
+
+def _raw_scalar(text: str, obj: Any, pointer: str) -> str | None:
+    """A plain scalar as it is written in the file (``yes``, ``1.10``), for messages about YAML typing."""
+    line, col = obj.locate(obj.base + pointer, "value")
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return None
+    end = text.find("\n", start)
+    rest = text[start + col - 1: end if end >= 0 else len(text)]
+    token = re.split(r"\s#|[,\]}]", rest, maxsplit=1)[0].strip()
+    return token or None
 
 
 def _hits(ctx: Any, obj: Any, rule: str) -> Iterator[Hit]:
@@ -114,14 +130,22 @@ def _kind_hint(store: Any, obj: Any) -> str:
     if same:
         return f"; its known versions are {', '.join(same)}"
     elsewhere = sorted({f"{_api(g, v)} {k}" for g, v, k in known if k.lower() == kind})
-    if elsewhere:
-        return f"; known as {', '.join(elsewhere[:4])}"
-    names = sorted({k for g, _, k in known if g == obj.group}) or sorted({k for _, _, k in known})
+    builtin = {k.lower() for _, _, k in store.builtin_kinds()}
+    if elsewhere and (_kubernetes_group(obj.group) or kind not in builtin):
+        return f"; known as {', '.join(elsewhere[:4])}"  # not for a CRD kind named like a built-in (knative Service)
+    names = sorted({k for g, _, k in known if g == obj.group})
+    if not names and _kubernetes_group(obj.group):
+        names = sorted({k for _, _, k in store.builtin_kinds()})
+    names = [name for name in names if name.lower() != kind]
     close = difflib.get_close_matches(obj.kind, names, n=1, cutoff=0.8)
     if close:
         return f"; did you mean kind {close[0]}?"
     return ("; if it is a custom resource, pass its CRD (or a JSON schema) with --schema-dir to check it, or "
             "--ignore KML007 to silence this note")
+
+
+def _kubernetes_group(group: str) -> bool:
+    return "." not in group or group.endswith(".k8s.io")
 
 
 def _api(group: str, version: str) -> str:

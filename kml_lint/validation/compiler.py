@@ -22,8 +22,8 @@ from ..quantity import parse_quantity, suggest_quantity
 
 VIOLATION, UNKNOWN_FIELD, INVALID_QUANTITY = "KML003", "KML004", "KML005"
 
-UNKNOWN_CONSEQUENCE = ("the API server drops unknown fields silently (kubectl rejects them with its default "
-                       "--validate=strict)")
+UNKNOWN_CONSEQUENCE = ("the API server drops unknown fields silently, and kubectl rejects them with its default "
+                       "--validate=strict")
 
 
 class Problem(NamedTuple):
@@ -98,18 +98,19 @@ def _expected(types: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
-_PLACEHOLDER = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\{\{.*\}\}|<[^<>]+>|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
+_PLACEHOLDER = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*|\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:-][^{}]*)?\}|\{\{.*\}\}|<[^<>]+>"
+                          r"|[A-Z][A-Z0-9_]{2,}")
 PLACEHOLDER_HINT = ("; it looks like an unrendered placeholder: substitute it (envsubst, Helm, kustomize) and lint "
                     "the result")
 
 
 def is_placeholder(text: str) -> bool:
-    """``$NUM_NODES``, ``${GPUS}``, ``{{ .Values.x }}``, ``<your-token>``, ``FILESTORE_CAPACITY``."""
+    """``$NUM_NODES``, ``${GPUS:-8}``, ``{{ .Values.x }}``, ``<your-token>``, ``FILESTORE_CAPACITY``, ``PORT``."""
     return _PLACEHOLDER.fullmatch(text.strip()) is not None
 
 
-def _type_hint(value: Any, types: list[str]) -> str:
-    """Why a scalar has the wrong type, for the common YAML surprises."""
+def _type_hint(value: Any, types: list[str], raw: str | None) -> str:
+    """Why a scalar has the wrong type, for the common YAML surprises (``raw``: the scalar as written)."""
     if "string" not in types:
         if isinstance(value, str) and is_placeholder(value):
             return PLACEHOLDER_HINT
@@ -117,10 +118,10 @@ def _type_hint(value: Any, types: list[str]) -> str:
             return "; remove the quotes around it"
         return ""
     if isinstance(value, bool):
-        return ("; YAML reads unquoted yes/no/on/off/true/false as booleans: quote it (\"" +
-                ("true" if value else "false") + "\" or the word you meant)")
+        written = raw or ("true" if value else "false")
+        return f'; YAML reads an unquoted {written} as a boolean: write "{written}" in quotes'
     if isinstance(value, int | float):
-        return f'; quote it ("{_number(value)}") so that YAML reads it as text'
+        return f'; quote it ("{raw or _number(value)}") so that YAML reads it as text'
     return ""
 
 
@@ -197,14 +198,20 @@ class CompiledSchema:
 
     def __init__(self, schema: dict[str, Any]) -> None:
         self.schema = schema
+        self._raw: Callable[[str], str | None] | None = None
         self._defs = schema.get("$defs") or {}
         self._refs: dict[str, list[Validator | None]] = {}
         self._root = self._compile(schema)
 
-    def validate(self, data: Any) -> list[Problem]:
+    def validate(self, data: Any, raw: Callable[[str], str | None] | None = None) -> list[Problem]:
+        """Every problem of ``data``; ``raw(pointer)`` gives a scalar as written, for messages (optional)."""
         out: list[Problem] = []
         if self._root is not None:
-            self._root(data, "", out)
+            self._raw = raw
+            try:
+                self._root(data, "", out)
+            finally:
+                self._raw = None
         return out
 
     # -- compilation ----------------------------------------------------------------------------
@@ -245,7 +252,8 @@ class CompiledSchema:
                 if not (kind is float and integer_only and value.is_integer()):
                     message = f"{display_path(pointer)} must be {_expected(type_list)}, not {show(value)}"
                     at = "value" if not isinstance(value, dict | list) else "key"
-                    out.append(Problem(VIOLATION, pointer, message + _type_hint(value, type_list), at))
+                    raw = self._raw(pointer) if self._raw is not None and kind in (bool, int, float) else None
+                    out.append(Problem(VIOLATION, pointer, message + _type_hint(value, type_list, raw), at))
                     return
             if kind is dict:
                 if obj is not None:
@@ -520,37 +528,39 @@ class CompiledSchema:
         message = f"unknown field {display_path(child)}"
         guess = _did_you_mean(key, known) if known else None
         if guess is not None:
-            message += f"; did you mean {guess}?"
-        else:
-            home = self._home_of(pointer, key)
-            if home is not None:
-                message += f"; {key} is a field of {display_path(home)}, not of {display_path(pointer)}: move it there"
-        return Problem(UNKNOWN_FIELD, child, f"{message}; {UNKNOWN_CONSEQUENCE}")
+            message += f" (did you mean {guess}?)"
+        elif key not in ("apiVersion", "kind"):
+            homes = self._homes_of(pointer, key)
+            if homes:
+                places = " or ".join(display_path(h) if h else "the top level" for h in homes)
+                message += f" (it belongs in {places}: move it there)"
+        return Problem(UNKNOWN_FIELD, child, f"{message}: {UNKNOWN_CONSEQUENCE}")
 
-    def _home_of(self, pointer: str, key: str) -> str | None:
-        """Where ``key`` belongs when it is misplaced: an enclosing object (nearest first) whose schema knows it,
-        else a child object (``template.spec`` for a pod field written under ``template``)."""
+    def _homes_of(self, pointer: str, key: str) -> list[str]:
+        """Where ``key`` belongs when it is misplaced: the nearest enclosing object whose schema knows it, else
+        the child objects that know it (``template.spec`` for a pod field written under ``template``)."""
         node = self._resolve(self.schema)
         ancestors: list[tuple[str, Any]] = [("", node)]
         current = ""
         for token in (pointer[1:].split("/") if pointer else []):
             node = self._resolve(_step(node, token.replace("~1", "/").replace("~0", "~"), self._resolve))
             if node is None:
-                return None
+                return []
             current = f"{current}/{token}"
             ancestors.append((current, node))
         for where, schema in reversed(ancestors[:-1]):
             if key in _properties(schema, self._resolve):
-                return where
-        here = ancestors[-1][1]
-        for name, child in _properties(here, self._resolve).items():
+                return [where]
+        found = []
+        for name, child in _properties(ancestors[-1][1], self._resolve).items():
             child = self._resolve(child)
             if isinstance(child, dict) and key in _properties(child, self._resolve):
-                return _child(pointer, name)
+                found.append(_child(pointer, name))
+                continue
             items = self._resolve(child.get("items")) if isinstance(child, dict) else None
             if isinstance(items, dict) and key in _properties(items, self._resolve):
-                return f"{_child(pointer, name)}/0"
-        return None
+                found.append(f"{_child(pointer, name)}/0")
+        return found[:3]
 
     def _resolve(self, node: Any) -> Any:
         while isinstance(node, dict) and isinstance(node.get("$ref"), str):
