@@ -117,8 +117,12 @@ def unknown_kind(ctx: Any, obj: Any, params: dict[str, Any]) -> Iterator[Hit]:
     if validation(ctx, obj).source is not None:
         return
     store = schema_store(ctx.run)
+    hints = store.memo.setdefault("kind hints", {})
+    key = (obj.group, obj.api_version, obj.kind)
+    if key not in hints:
+        hints[key] = _kind_hint(store, obj)
     message = (f"no schema for {obj.api_version} {obj.kind}, so its fields were not checked (the other rules "
-               f"still ran){_kind_hint(store, obj)}")
+               f"still ran){hints[key]}")
     yield Hit(obj.ptr("/kind"), message, "value")
 
 

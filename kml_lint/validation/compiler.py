@@ -181,13 +181,24 @@ def _check_quantity(value: Any, pointer: str, out: list[Problem]) -> None:
 
 
 class _Pending:
-    """A node compiled on first use: ``(validator or _UNSET, node)``."""
+    """A node compiled on first use. ``leaf``: the Python types that pass a type-only node without a call."""
 
-    __slots__ = ("fn", "node")
+    __slots__ = ("fn", "leaf", "node")
 
     def __init__(self, node: Any) -> None:
         self.fn: Validator | object | None = _UNSET
         self.node = node
+        self.leaf = _leaf_types(node)
+
+
+def _leaf_types(node: Any) -> tuple[type, ...] | None:
+    """``(str,)`` for ``{"type": "string"}``: a value of these types needs no validation at all."""
+    if not isinstance(node, dict) or set(node) != {"type"}:
+        return None
+    names = [node["type"]] if isinstance(node["type"], str) else node["type"]
+    if not isinstance(names, list) or "object" in names or "array" in names:
+        return None
+    return tuple({py for t in names for py in _PY_TYPES.get(t, ())})
 
 
 _UNSET = object()
@@ -234,8 +245,9 @@ class CompiledSchema:
             return self._compile_ref(ref)
         types = node.get("type")
         type_list = [types] if isinstance(types, str) else list(types or [])
-        obj = self._object_part(node)
-        arr = self._array_part(node)
+        generic: list[Validator] = []  # the full validator, for values the specialised ones do not handle
+        obj = self._object_part(node, generic)
+        arr = self._array_part(node, generic)
         text = self._string_part(node)
         num = self._number_part(node)
         general = self._general_part(node)
@@ -269,16 +281,26 @@ class CompiledSchema:
             for check in general:
                 check(value, pointer, out)
 
+        generic.append(validate)
+        # The common shapes get one closure that does everything (one call per node instead of two).
+        if text is None and num is None and not general:
+            if obj is not None and arr is None and type_list in ([], ["object"]):
+                return obj
+            if arr is not None and obj is None and type_list in ([], ["array"]):
+                return arr
         return validate
 
     def _compile_ref(self, ref: str) -> Validator | None:
+        """A definition is compiled once, whatever the number of places that use it."""
         name = ref.rpartition("/")[2]
         cell = self._refs.get(name)
         if cell is None:
-            cell = self._refs[name] = [None]
+            cell = self._refs[name] = [_UNSET]  # type: ignore[list-item]
             cell[0] = self._compile(self._defs.get(name, {}))
+        if cell[0] is not _UNSET:
+            return cell[0]  # compiled: no indirection
 
-        def validate(value: Any, pointer: str, out: list[Problem]) -> None:
+        def validate(value: Any, pointer: str, out: list[Problem]) -> None:  # a recursive reference
             fn = cell[0]
             if fn is not None:
                 fn(value, pointer, out)
@@ -290,14 +312,20 @@ class CompiledSchema:
         if value is not None:
             out.append(Problem(VIOLATION, pointer, f"{display_path(pointer)} is not allowed here"))
 
+    def _compile_pending(self, pending: _Pending) -> Validator | None:
+        fn = pending.fn = self._compile(pending.node)
+        return fn
+
     def _run(self, pending: _Pending, value: Any, pointer: str, out: list[Problem]) -> None:
+        """Validate ``value`` against a lazily compiled node (callers skip None and passing leaves first)."""
         fn = pending.fn
         if fn is _UNSET:
-            fn = pending.fn = self._compile(pending.node)
+            fn = self._compile_pending(pending)
         if fn is not None:
             fn(value, pointer, out)  # type: ignore[operator]
 
-    def _object_part(self, node: dict[str, Any]) -> Validator | None:
+    def _object_part(self, node: dict[str, Any], generic: list[Validator]) -> Validator | None:
+        """The checks of a mapping; given anything else it hands over to ``generic[0]`` (type errors...)."""
         properties = node.get("properties")
         additional = node.get("additionalProperties")
         patterns = node.get("patternProperties")
@@ -313,13 +341,24 @@ class CompiledSchema:
         pattern_list = [(re.compile(p), self._lazy(v)) for p, v in (patterns or {}).items()]
         run = self._run
         unknown = self._unknown
+        compile_pending = self._compile_pending
 
         def validate(value: dict[str, Any], pointer: str, out: list[Problem]) -> None:
+            if type(value) is not dict:
+                if value is not None:
+                    generic[0](value, pointer, out)
+                return
             for key, item in value.items():
                 if key in props:
                     pending = props[key]
                     if pending is not None and item is not None:
-                        run(pending, item, pointer + children[key], out)
+                        leaf = pending.leaf
+                        if leaf is None or type(item) not in leaf:
+                            fn = pending.fn
+                            if fn is _UNSET:
+                                fn = compile_pending(pending)
+                            if fn is not None:
+                                fn(item, pointer + children[key], out)  # type: ignore[operator]
                     continue
                 if pattern_list:
                     matched = False
@@ -333,7 +372,8 @@ class CompiledSchema:
                 if closed:
                     out.append(unknown(pointer, key, list(props)))
                 elif extra is not None and item is not None:
-                    run(extra, item, _child(pointer, key), out)
+                    if extra.leaf is None or type(item) not in extra.leaf:
+                        run(extra, item, _child(pointer, key), out)
             for name in required:
                 if value.get(name) is None:
                     out.append(Problem(VIOLATION, pointer,
@@ -347,7 +387,8 @@ class CompiledSchema:
 
         return validate
 
-    def _array_part(self, node: dict[str, Any]) -> Validator | None:
+    def _array_part(self, node: dict[str, Any], generic: list[Validator]) -> Validator | None:
+        """The checks of a list; given anything else it hands over to ``generic[0]``."""
         items = self._lazy(node["items"]) if "items" in node else None
         min_items, max_items = node.get("minItems"), node.get("maxItems")
         unique = node.get("uniqueItems") is True
@@ -356,9 +397,14 @@ class CompiledSchema:
         run = self._run
 
         def validate(value: list[Any], pointer: str, out: list[Problem]) -> None:
+            if type(value) is not list:
+                if value is not None:
+                    generic[0](value, pointer, out)
+                return
             if items is not None:
+                leaf = items.leaf
                 for index, item in enumerate(value):
-                    if item is not None:
+                    if item is not None and (leaf is None or type(item) not in leaf):
                         run(items, item, f"{pointer}/{index}", out)
             if min_items is not None and len(value) < min_items:
                 out.append(Problem(VIOLATION, pointer, f"{display_path(pointer)} needs at least {min_items} "

@@ -58,10 +58,9 @@ class Normalizer:
         self._names: dict[str, str] = {}
 
     def finish(self, root: Any) -> dict[str, Any]:
-        """The converted root (a mapping), with ``$defs`` when a definition is recursive."""
+        """The converted root (a mapping), with ``$defs`` for recursive and repeated definitions."""
         out = dict(root) if isinstance(root, dict) else ({} if root is not False else {"not": {}})
-        if self.defs:
-            out["$defs"] = self.defs
+        out = share_repeated(out, self.defs)
         out["x-kml-dialect"] = DIALECT
         return out
 
@@ -196,6 +195,63 @@ class Normalizer:
         if isinstance(node.get("not"), dict):
             out["not"] = self.node(node["not"], branch=True)
         return out
+
+
+SHARE_MIN_SIZE = 400
+"""A subtree this long (in compact JSON) that occurs twice or more becomes one shared local definition."""
+
+
+def share_repeated(root: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    """Move repeated subtrees (a CRD's PodSpec in every replica spec, Container in containers and
+    initContainers) into ``$defs``: a smaller file to load, and each compiled once instead of per copy."""
+    texts: dict[int, str] = {}
+    counts: dict[str, int] = {}
+
+    def measure(node: Any) -> str:
+        if isinstance(node, dict):
+            text = "{" + ",".join(f"{json.dumps(k)}:{measure(v)}" for k, v in sorted(node.items())) + "}"
+            texts[id(node)] = text
+            counts[text] = counts.get(text, 0) + 1
+            return text
+        if isinstance(node, list):
+            return "[" + ",".join(measure(v) for v in node) + "]"
+        return json.dumps(node, sort_keys=True)
+
+    for body in [root, *defs.values()]:
+        measure(body)
+    names: dict[str, str] = {}
+    shared = dict(defs)
+
+    def rewrite(node: Any, top: bool = False) -> Any:
+        """``node`` (a schema) with its repeated sub-schemas replaced by references."""
+        if not isinstance(node, dict):
+            return node
+        text = texts.get(id(node))
+        if not top and text is not None and counts.get(text, 0) >= 2 and len(text) >= SHARE_MIN_SIZE:
+            name = names.get(text)
+            if name is None:
+                name = names[text] = f"shared{len(names) + 1}"
+                shared[name] = None  # reserve the name: the body may hold shared parts too
+                shared[name] = rewrite(node, top=True)
+            return {"$ref": f"#/$defs/{name}"}
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key in ("properties", "patternProperties") and isinstance(value, dict):
+                out[key] = {name: rewrite(sub) for name, sub in value.items()}
+            elif key in ("items", "additionalProperties", "not"):
+                out[key] = rewrite(value)
+            elif key in ("allOf", "anyOf", "oneOf") and isinstance(value, list):
+                out[key] = [rewrite(sub) for sub in value]
+            else:
+                out[key] = value
+        return out
+
+    out = rewrite(root, top=True)
+    for name in list(defs):
+        shared[name] = rewrite(defs[name], top=True)
+    if shared:
+        out["$defs"] = shared
+    return out
 
 
 def _types(value: Any) -> list[str]:

@@ -148,6 +148,9 @@ class SchemaStore:
         self._folders.append(SchemaFolder(root / "crds", CRD, self.problems))
         self._cache: dict[tuple[str, str, str], SchemaEntry | None] = {}
         self._object_meta: Any = None
+        self._builtin_kinds: list[tuple[str, str, str]] | None = None
+        self._known: list[tuple[str, str, str]] | None = None
+        self.memo: dict[str, Any] = {}  # the schema rules' own caches (KML007's hints)
 
     def lookup(self, group: str, version: str, kind: str) -> SchemaEntry | None:
         key = (group, version, kind)
@@ -185,12 +188,16 @@ class SchemaStore:
 
     def builtin_kinds(self) -> list[tuple[str, str, str]]:
         """(group, version, Kind) of every kind the selected Kubernetes version serves."""
-        index = json.loads(self._open().read("index.json"))
-        return [tuple(item) for item in index]  # type: ignore[misc]
+        if self._builtin_kinds is None:
+            index = json.loads(self._open().read("index.json"))
+            self._builtin_kinds = [tuple(item) for item in index]  # type: ignore[misc]
+        return self._builtin_kinds
 
     def known(self) -> list[tuple[str, str, str]]:
         """Every (group, version, kind) a schema exists for (Kubernetes kinds properly capitalised)."""
-        found = list(self.builtin_kinds())
-        for folder in self._folders:
-            found.extend(folder.known())
-        return found
+        if self._known is None:
+            found = list(self.builtin_kinds())
+            for folder in self._folders:
+                found.extend(folder.known())
+            self._known = found
+        return self._known
