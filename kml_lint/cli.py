@@ -50,7 +50,7 @@ def _use_color(output: str | None) -> bool:
 @click.option("--kubernetes-version", metavar="VERSION", help="Validate against this Kubernetes minor version's "
               "schemas (default: the newest shipped).")
 @click.option("--no-schemas", is_flag=True, help="Skip schema validation (KML003, KML004, KML005, KML007).")
-@click.option("--schema-dir", multiple=True, type=click.Path(exists=True, file_okay=False),
+@click.option("--schema-dir", multiple=True, type=click.Path(exists=True, file_okay=False), metavar="DIR",
               help="More schemas: CRD YAML files or JSON schemas in kubeconform's layout (repeatable).")
 @click.option("--strict-kinds", is_flag=True, help="Report objects without a schema (KML007) as errors.")
 @click.option("--max-file-size", type=click.IntRange(min=1), default=10 * 1024 * 1024, show_default=True,
