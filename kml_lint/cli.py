@@ -58,7 +58,8 @@ def _use_color(output: str | None) -> bool:
 @click.option("--stdin-filename", metavar="NAME", help="The name to show for input read from '-'.")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--explain", metavar="RULE", help="Print one rule's documentation and exit.")
-@click.option("-v", "--verbose", is_flag=True, help="Also list skipped files and why.")
+@click.option("-v", "--verbose", is_flag=True, help="Also list skipped files and why, and count the objects "
+              "validated per schema source.")
 @click.version_option(__version__, "--version", prog_name="kml-lint")
 @click.pass_context
 def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, output: str | None,
@@ -120,6 +121,8 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
     if verbose:
         for path, reason in report.skipped:
             click.echo(f"kml-lint: skipped {path}: {reason}", err=True)
+        for note in report.notes:
+            click.echo(f"kml-lint: {note}", err=True)
     if not report.files:
         click.echo("kml-lint: warning: no Kubernetes manifest found in the given paths"
                    + ("" if verbose else " (--verbose lists what was skipped)"), err=True)

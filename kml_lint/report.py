@@ -15,6 +15,7 @@ class RunReport:
     files: list[FileResult] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     problems: list[tuple[str, str]] = field(default_factory=list)  # (path, message): folders, loops
+    notes: list[str] = field(default_factory=list)  # facts about the run that --verbose prints
     cwd: str = "."
 
     def findings(self) -> list[Finding]:

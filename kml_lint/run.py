@@ -51,6 +51,7 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None) -> RunReport:
     store = run.extra.get("schema_store")
     if store is not None:
         report.problems.extend(store.problems)  # unreadable --schema-dir files
+        report.notes.append(store.summary())
     return report
 
 

@@ -18,7 +18,9 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from ..objects import field_path as display_path
 from ..quantity import parse_quantity, suggest_quantity
+from ..yamlfold import escape_pointer_token
 
 VIOLATION, UNKNOWN_FIELD, INVALID_QUANTITY = "KML003", "KML004", "KML005"
 
@@ -49,26 +51,8 @@ _EXPECTED = {
 # Paths and values in messages
 
 
-def display_path(pointer: str) -> str:
-    """``/spec/template/spec/containers/0/resource`` -> ``spec.template.spec.containers[0].resource``."""
-    if not pointer:
-        return "the object"
-    out = []
-    for raw in pointer[1:].split("/"):
-        token = raw.replace("~1", "/").replace("~0", "~") if "~" in raw else raw
-        if token.isdigit():
-            out.append(f"[{token}]")
-        elif token and re.fullmatch(r"[A-Za-z_$@][A-Za-z0-9_$@-]*", token):
-            out.append(f".{token}" if out else token)
-        else:
-            out.append(f'["{token}"]')
-    return "".join(out)
-
-
 def _child(pointer: str, key: str) -> str:
-    if "/" in key or "~" in key:
-        key = key.replace("~", "~0").replace("/", "~1")
-    return f"{pointer}/{key}"
+    return f"{pointer}/{escape_pointer_token(key)}"
 
 
 def show(value: Any) -> str:

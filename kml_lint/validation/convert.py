@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from ..objects import resolve_pointer
+
 DIALECT = "kml-lint/1"
 """Value of the ``x-kml-dialect`` key of a schema already in this dialect (the shipped files)."""
 
@@ -409,7 +411,7 @@ def user_json_schema(path: Path, data: Any) -> tuple[dict[str, Any], list[str]]:
         if target.startswith(("http://", "https://")):
             target = target.rstrip("/").rpartition("/")[2]  # a URL: try the file of that name beside
         file = (current.parent / target) if target else current
-        node = _pointer(load(file), fragment)
+        node = resolve_pointer(load(file), fragment)
         if node is None:
             return None
         return f"{file.resolve()}#{fragment}", node
@@ -417,18 +419,3 @@ def user_json_schema(path: Path, data: Any) -> tuple[dict[str, Any], list[str]]:
     normalizer = Normalizer(resolve)
     root = normalizer.node(data)
     return normalizer.finish(root), normalizer.problems
-
-
-def _pointer(document: Any, fragment: str) -> Any:
-    node = document
-    if not fragment or fragment == "/":
-        return node
-    for raw in fragment.lstrip("/").split("/"):
-        token = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict):
-            node = node.get(token)
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return None
-    return node

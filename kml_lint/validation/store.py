@@ -28,7 +28,6 @@ BUILTIN, CRD, USER = "built-in", "CRD", "user"
 @dataclass(slots=True)
 class SchemaEntry:
     source: str  # built-in | CRD | user
-    origin: str  # the file or bundle member it came from
     compiled: CompiledSchema
 
 
@@ -46,7 +45,7 @@ class SchemaFolder:
         self.source = source
         self.problems = problems
         self._files: dict[str, Path] | None = None
-        self._crds: dict[tuple[str, str, str], tuple[Path, Any]] = {}
+        self._crds: dict[tuple[str, str, str], tuple[Path, Any]] = {}  # the CRD object, then its SchemaEntry
 
     def _index(self) -> dict[str, Path]:
         if self._files is None:
@@ -97,9 +96,13 @@ class SchemaFolder:
         crd = self._crds.get((group, version, kind))
         if crd is not None:
             path, data = crd
+            if not isinstance(data, dict) or data.get("kind") != "CustomResourceDefinition":
+                return data  # converted before (every version of a CRD is converted at once)
             for g, v, k, schema in crd_schemas(data, object_meta()):
-                if (g, v, k) == (group, version, kind):
-                    return SchemaEntry(self.source, str(path), CompiledSchema(schema))
+                if self._crds.get((g, v, k), (None,))[0] == path:
+                    self._crds[(g, v, k)] = (path, SchemaEntry(self.source, CompiledSchema(schema)))
+            converted = self._crds[(group, version, kind)][1]
+            return converted if isinstance(converted, SchemaEntry) else None
         for name in self.candidates(group, version, kind):
             path = files.get(name)
             if path is None:
@@ -113,7 +116,7 @@ class SchemaFolder:
             schema, notes = user_json_schema(path, data)
             for note in notes:
                 self.problems.append((str(path), note))
-            return SchemaEntry(self.source, str(path), CompiledSchema(schema))
+            return SchemaEntry(self.source, CompiledSchema(schema))
         return None
 
     def known(self) -> list[tuple[str, str, str]]:
@@ -152,6 +155,13 @@ class SchemaStore:
         self._known: list[tuple[str, str, str]] | None = None
         self.memo: dict[str, Any] = {}  # the schema rules' own caches (KML007's hints)
 
+    def summary(self) -> str:
+        """How many objects were validated against which schemas (for --verbose)."""
+        counts = self.counts
+        return (f"schemas of Kubernetes {self.version}: {counts[BUILTIN]} objects validated against Kubernetes "
+                f"schemas, {counts[CRD]} against CRD schemas, {counts[USER]} against --schema-dir schemas; "
+                f"{counts['none']} without a schema, {counts['removed']} with a removed apiVersion")
+
     def lookup(self, group: str, version: str, kind: str) -> SchemaEntry | None:
         key = (group, version, kind)
         if key not in self._cache:
@@ -166,7 +176,7 @@ class SchemaStore:
         name = member_name(group, version, kind)
         if name in self._bundle_members():
             schema = json.loads(self._open().read(name))
-            return SchemaEntry(BUILTIN, f"Kubernetes {self.version}", CompiledSchema(schema))
+            return SchemaEntry(BUILTIN, CompiledSchema(schema))
         return None
 
     def _open(self) -> zipfile.ZipFile:
