@@ -135,7 +135,7 @@ def test_no_schemas_turns_validation_off_but_keeps_the_api_table() -> None:
     assert len(json.loads(removed.stdout)["findings"]) == 6  # the table still works; CRD deprecations need schemas
 
 
-@pytest.mark.parametrize("args", [["--no-schemas", "examples/"], ["--list-rules"]])
+@pytest.mark.parametrize("args", [["--no-schemas", "examples/"], ["--list-rules"], ["--select", "KML1", "examples/"]])
 def test_schema_machinery_is_not_loaded_when_not_needed(args: list[str]) -> None:
     code = (f"import sys\nfrom kml_lint.cli import main\ntry:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
             "print(sorted(m for m in sys.modules if m == 'jsonschema' or m.startswith('kml_lint.validation.')))")
