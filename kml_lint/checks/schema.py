@@ -6,7 +6,6 @@ nothing); the schema store and the compiled validators live for the whole run.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -128,6 +127,8 @@ def unknown_kind(ctx: Any, obj: Any, params: dict[str, Any]) -> Iterator[Hit]:
 
 def _kind_hint(store: Any, obj: Any) -> str:
     """What exists instead: other versions of the kind, the kind in another group, or a close kind name."""
+    import difflib
+
     known = store.known()
     kind = obj.kind.lower()
     same = sorted({_api(g, v) for g, v, k in known if k.lower() == kind and g == obj.group})

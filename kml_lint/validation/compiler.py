@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import difflib
 import math
 import re
 from collections.abc import Callable
@@ -110,6 +109,8 @@ def _type_hint(value: Any, types: list[str], raw: str | None) -> str:
 
 
 def _did_you_mean(word: str, choices: list[str]) -> str | None:
+    import difflib  # only when there is something to suggest
+
     lowered = {c.lower(): c for c in choices}
     if word.lower() in lowered:
         return lowered[word.lower()]
