@@ -63,6 +63,12 @@ def _use_color(output: str | None) -> bool:
 @click.option("--statistics", is_flag=True, help="Print counts per rule instead of the findings.")
 @click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False), help="Load more rule files from DIR.")
 @click.option("--platform", metavar="NAME", help="The platform the cluster runs on (gke adds GPU tolerations).")
+@click.option("--kubernetes-version", metavar="VERSION", help="Validate against this Kubernetes minor version's "
+              "schemas (default: the newest shipped).")
+@click.option("--no-schemas", is_flag=True, help="Skip schema validation (KML003, KML004, KML005, KML007).")
+@click.option("--schema-dir", multiple=True, type=click.Path(exists=True, file_okay=False), metavar="DIR",
+              help="More schemas: CRD YAML files or JSON schemas in kubeconform's layout (repeatable).")
+@click.option("--strict-kinds", is_flag=True, help="Report objects without a schema (KML007) as errors.")
 @click.option("--max-file-size", type=click.IntRange(min=1), default=None,
               help="Skip (and report) files larger than this many bytes [default: 10 MiB].")
 @click.option("--stdin-filename", metavar="NAME", help="The name to show for input read from '-'.")
@@ -71,7 +77,8 @@ def _use_color(output: str | None) -> bool:
 @click.option("--cache/--no-cache", default=False, help="Reuse results of unchanged files from .kml-lint-cache/.")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--explain", metavar="RULE", help="Print one rule's documentation and exit.")
-@click.option("-v", "--verbose", is_flag=True, help="Also list skipped files and why.")
+@click.option("-v", "--verbose", is_flag=True, help="Also list skipped files and why, and count the objects "
+              "validated per schema source.")
 @click.version_option(__version__, "--version", prog_name="kml-lint")
 @click.pass_context
 def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, output: str | None,
@@ -116,6 +123,13 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
     except (RuleError, ConfigError) as exc:
         _fail(str(exc))
 
+    from .validation.versions import UnsupportedVersion, resolve_version
+
+    try:
+        kubernetes_version = resolve_version(settings["kubernetes-version"])
+    except UnsupportedVersion as exc:
+        _fail(str(exc))
+
     from .run import RunOptions, lint_paths
 
     baseline = None
@@ -134,7 +148,8 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
         stdin_filename=options["stdin_filename"], config=config, baseline=baseline,
         peer_annotations=peer_annotations(settings["peer-annotations"], rules),
         keep_source_lines=needs_source_lines(output_format), progress=_progress(), jobs=options["jobs"],
-        cache=options["cache"])
+        cache=options["cache"], kubernetes_version=kubernetes_version, schemas=not options["no_schemas"],
+        schema_dirs=settings["schema-dirs"], strict_kinds=options["strict_kinds"])
     fmt = resolve_format(output_format)
     color = _use_color(output) and fmt in ("text", "full")
     render_options = RenderOptions(color=color, show_suppressed=options["show_suppressed"], quiet=options["quiet"],
@@ -160,6 +175,10 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
             click.echo(f"kml-lint: skipped {path}: {reason}", err=True)
         if options["cache"]:
             click.echo(f"kml-lint: cache: {summary.cached} of {summary.files} files reused", err=True)
+        if not options["no_schemas"]:
+            from .validation.store import summary as schema_summary
+
+            click.echo(f"kml-lint: {schema_summary(kubernetes_version, summary.stats)}", err=True)
     if not summary.files:
         click.echo("kml-lint: warning: no Kubernetes manifest found in the given paths"
                    + ("" if options["verbose"] else " (--verbose lists what was skipped)"), err=True)
@@ -227,6 +246,8 @@ def effective_settings(config: Any, options: dict[str, Any]) -> dict[str, Any]:
         "rules": config.get("rules") or {},
         "exemptions": config.get("exemptions") or [],
         "platform": options["platform"] or config.get("platform"),
+        "kubernetes-version": options["kubernetes_version"] or config.get("kubernetes-version"),
+        "schema-dirs": [*(from_config_path(d) for d in config.get("schema-dirs") or []), *options["schema_dir"]],
         "max-file-size": options["max_file_size"] or config.get("max-file-size") or 10 * 1024 * 1024,
         "baseline": options["baseline_path"] or from_config_path(config.get("baseline")),
         "rules-dirs": [*(from_config_path(d) for d in config.get("rules-dirs") or []), *options["rules_dir"]],

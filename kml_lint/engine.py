@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,8 +33,9 @@ class FileContext:
     text: str
     path: str = ""
     workloads: WorkloadTable | None = None
-    _memo: dict[Any, bool] = field(default_factory=dict)
+    _memo: dict[Any, Any] = field(default_factory=dict)
     _views: tuple[Any, list[PodView]] | None = None
+    stats: Counter[str] = field(default_factory=Counter)  # run statistics (objects validated per schema source)
 
     @property
     def platform(self) -> str | None:
@@ -45,6 +47,12 @@ class FileContext:
         if found is None:
             found = self._memo[pattern] = pattern.search(self.text) is not None
         return found
+
+    def cached(self, key: Any, compute: Any) -> Any:
+        """``compute()``, once per file and key: one schema validation per object serves several rules."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def views(self, obj: K8sObject) -> list[PodView]:
         """The pod templates of ``obj`` (computed once per object, shared by every rule)."""
@@ -74,6 +82,7 @@ class FileResult:
     cached: bool = False  # came from --cache
     supplement: bool = False  # run-scope findings for a file already reported
     facts: dict[str, list[Any]] = field(default_factory=dict)  # run-scope rules: rule id -> facts, until the end
+    stats: Counter[str] = field(default_factory=Counter)  # counted by checks (objects per schema source)
 
     def place(self, line: int) -> tuple[str, int]:
         if self.placement is None or not self.placement.mapped:
@@ -153,7 +162,7 @@ class Engine:
             return
         if parsed.error is not None:
             self._emit(result, INVALID_YAML, parsed.error.message, parsed.error.line, parsed.error.col)
-        ctx = FileContext(self.run, text, path=result.path, workloads=self._workloads)
+        ctx = FileContext(self.run, text, path=result.path, workloads=self._workloads, stats=result.stats)
         for doc, items in candidates:
             for problem in doc.problems:
                 self._emit(result, INVALID_YAML, problem.message, problem.line, problem.col,
@@ -225,7 +234,8 @@ class Engine:
             path, line = result.place(line)
             if hit.secret:
                 result.secrets.update((hit.secret,) if isinstance(hit.secret, str) else hit.secret)
-            finding = Finding(rule.id, rule.name, rule.severity, redact(f"{subject}: {hit.message}"), path, line,
+            severity = rule.severity if hit.severity is None else min(rule.severity, hit.severity)
+            finding = Finding(rule.id, rule.name, severity, redact(f"{subject}: {hit.message}"), path, line,
                               col, hit.pointer, obj.ref)
             finding.fingerprint = fingerprint(finding, obj)
             result.findings.append(finding)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -71,6 +72,26 @@ def locate(positions: dict[str, Position], pointer: str, at: str = "key") -> tup
             return 1, 1
         probe = probe[: probe.rfind("/")]
         exact = False
+
+
+def field_path(pointer: str) -> str:
+    """A pointer as people write field paths: ``/spec/containers/0/resource`` -> ``spec.containers[0].resource``,
+    ``/metadata/labels/app.kubernetes.io~1name`` -> ``metadata.labels["app.kubernetes.io/name"]``."""
+    if not pointer:
+        return "the object"
+    out = []
+    for raw in pointer[1:].split("/"):
+        token = raw.replace("~1", "/").replace("~0", "~") if "~" in raw else raw
+        if token.isdigit():
+            out.append(f"[{token}]")
+        elif _PLAIN_KEY.fullmatch(token):
+            out.append(f".{token}" if out else token)
+        else:
+            out.append(f'["{token}"]')
+    return "".join(out)
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z_$@][A-Za-z0-9_$@-]*")
 
 
 def pointer_join(base: str, *tokens: str | int) -> str:

@@ -23,6 +23,7 @@ class Summary:
     by_rule: Counter[tuple[str, str, Severity]] = field(default_factory=Counter)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     problems: list[tuple[str, str]] = field(default_factory=list)  # (path, message): folders, loops
+    stats: Counter[str] = field(default_factory=Counter)  # what checks counted (objects per schema source)
     _with_findings: set[str] = field(default_factory=set)
 
     def add(self, result: FileResult) -> None:
@@ -30,6 +31,7 @@ class Summary:
             self.files += 1
             self.objects += result.objects
             self.cached += result.cached
+        self.stats.update(result.stats)
         self.results += len(result.findings)
         active = [f for f in result.findings if f.suppression is None]
         if active and result.path not in self._with_findings:

@@ -46,6 +46,10 @@ class RunOptions:
     progress: Any = None  # callable(done, total) or None
     jobs: int | None = None  # None: every usable CPU when there are more than a handful of files
     cache: bool = False
+    kubernetes_version: str | None = None  # None: the newest shipped schemas
+    schemas: bool = True
+    schema_dirs: list[str] = field(default_factory=list)
+    strict_kinds: bool = False  # KML007 (no schema for a kind) becomes an error
 
 
 def usable_cpus() -> int:
@@ -82,7 +86,9 @@ class FileLinter:
 
     def __init__(self, options: RunOptions) -> None:
         self.options = options
-        self.engine = Engine(options.rules, RunContext(platform=options.platform),
+        self.run = RunContext(platform=options.platform, kubernetes_version=options.kubernetes_version,
+                              schemas=options.schemas, schema_dirs=tuple(options.schema_dirs))
+        self.engine = Engine(options.rules, self.run,
                              peer_annotations=options.peer_annotations, keep_source_lines=options.keep_source_lines)
         self.local = Suppressor(today=options.today, selected=options.rules)
         self.ignores = _PerFileIgnores(options.config, options.rules)
@@ -92,7 +98,9 @@ class FileLinter:
 
             self.cache = ResultCache(rules_signature(options.rules, {
                 "platform": options.platform, "peers": options.peer_annotations, "lines": options.keep_source_lines,
-                "max": options.max_file_size, "today": (options.today or dt.date.today()).isoformat()}))
+                "max": options.max_file_size, "today": (options.today or dt.date.today()).isoformat(),
+                "kubernetes": options.kubernetes_version, "schemas": options.schemas,
+                "schema_dirs": _folder_signature(options.schema_dirs)}))
 
     def lint_target(self, target: Target) -> FileResult:
         return self.lint(target.path, read_path(target.path, self.options.max_file_size), target.explicit)
@@ -188,7 +196,15 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
     report then holds only the totals (``report.summary``), so memory does not grow with the corpus.
     """
     found = discover(options.paths, options.excludes, options.force_exclude)
+    options.rules = schema_rules(options)
     linter = FileLinter(options)
+    if options.schemas and options.schema_dirs:
+        # Read users' schemas before any worker starts, so that unreadable ones are reported once, here.
+        from .checks.schema import schema_store
+
+        store = schema_store(linter.run)
+        store.preload()
+        found.problems.extend(store.problems)
     run_layers = Suppressor(options.config, options.baseline, options.today, options.rules)
     report = RunReport(options.rules, skipped=found.skipped, problems=found.problems, cwd=os.getcwd())
     summary = report.totals = Summary(skipped=report.skipped, problems=report.problems)
@@ -238,6 +254,38 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
     if unused:
         emit(FileResult(unused[0].path, sorted(unused, key=Finding.sort_key)))
     return report
+
+
+def schema_rules(options: RunOptions) -> list[Rule]:
+    """The rules as the schema options change them: none that validate without schemas, KML007 an error with
+    --strict-kinds."""
+    from .checks.schema import VALIDATING_CHECKS
+    from .findings import Severity
+
+    rules = []
+    for rule in options.rules:
+        validating = rule.check is not None and rule.check.name in VALIDATING_CHECKS
+        if validating and not options.schemas:
+            continue
+        if options.strict_kinds and rule.check is not None and rule.check.name == "schema.unknown_kind":
+            rule = rule.with_overrides(severity=Severity.ERROR)
+        rules.append(rule)
+    return rules
+
+
+def _folder_signature(folders: list[str]) -> list[tuple[str, int, float]]:
+    """Users' schema files by name, size and modification time: a changed schema invalidates the cache."""
+    out = []
+    for folder in folders:
+        for root, _, names in os.walk(folder):
+            for name in sorted(names):
+                path = os.path.join(root, name)
+                try:
+                    info = os.stat(path)
+                except OSError:
+                    continue
+                out.append((path, info.st_size, info.st_mtime))
+    return out
 
 
 def _decode_limited(data: bytes, limit: int) -> SourceText | SourceError:

@@ -27,6 +27,14 @@ def test_wheel_layout(wheel: Path) -> None:
     assert "kml_lint/workloads.yaml" in names and "kml_lint/meta/rule.schema.json" in names
     top_level = {name.split("/")[0] for name in names}
     assert "rules" not in top_level and "schemas" not in top_level
+    assert any(name.startswith("kml_lint/schemas/kubernetes/v1.") and name.endswith(".zip") for name in names)
+    assert "kml_lint/schemas/crds/kubeflow.org/pytorchjob_v1.json.gz" in names
+    assert "kml_lint/apiversions.yaml" in names
+
+
+def test_wheel_stays_small(wheel: Path) -> None:
+    """Four Kubernetes versions and the ML operators' CRD schemas must keep the wheel under 10 MB."""
+    assert wheel.stat().st_size < 10 * 1000 * 1000, f"{wheel.name}: {wheel.stat().st_size:,} bytes"
 
 
 @pytest.mark.network

@@ -12,11 +12,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from ..findings import Severity
+
 TARGETS = ("object", "pod", "container", "run")
 
 # Modules holding check functions, imported on first use. Listed here, once, so that the set of
 # checks does not depend on which modules happen to be imported elsewhere.
-_MODULES = ("resources", "accelerators", "images", "secrets", "lifecycle", "security", "probes", "crossobject")
+_MODULES = ("resources", "accelerators", "images", "secrets", "lifecycle", "security", "probes", "crossobject",
+            "schema")
 
 
 class Hit(NamedTuple):
@@ -25,6 +28,7 @@ class Hit(NamedTuple):
     at: str = "key"  # "key": the field's key (or nearest existing parent); "value": the value node
     # literal secrets this hit found: masked on every source line shown for the file (--format full)
     secret: str | tuple[str, ...] | None = None
+    severity: Severity | None = None  # lower than the rule's for this finding (KML006: deprecated, not removed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,9 @@ class RunContext:
 
     platform: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    kubernetes_version: str | None = None  # None: the newest shipped schemas
+    schemas: bool = True  # schema validation (KML003-KML005, KML007)
+    schema_dirs: tuple[str, ...] = ()  # --schema-dir folders, searched before the shipped schemas
 
 
 @dataclass(frozen=True, slots=True)
