@@ -127,6 +127,28 @@ def near(left_path: str, left_namespace: str | None, right_path: str, right_name
     return left_path == right_path or os.path.dirname(left_path) == os.path.dirname(right_path)
 
 
+class Nearby:
+    """Items indexed by folder and by namespace, so that finding what is ``near`` an object costs what is
+    near it, not the whole run (a run over a monorepo holds thousands of workloads)."""
+
+    def __init__(self, items: Iterator[Any] | list[Any], path: Any, namespace: Any) -> None:
+        self._path, self._namespace = path, namespace
+        self._by_folder: dict[str, list[Any]] = {}
+        self._by_namespace: dict[str, list[Any]] = {}
+        for item in items:
+            self._by_folder.setdefault(os.path.dirname(path(item)), []).append(item)
+            if namespace(item) is not None:
+                self._by_namespace.setdefault(namespace(item), []).append(item)
+
+    def near(self, path: str, namespace: str | None, by_namespace: bool = True) -> list[Any]:
+        """The items ``near`` (path, namespace), in the order they were indexed."""
+        pool = {id(item): item for item in self._by_folder.get(os.path.dirname(path), ())}
+        if by_namespace and namespace is not None:
+            pool.update((id(item), item) for item in self._by_namespace.get(namespace, ()))
+        return [item for item in pool.values()
+                if near(path, namespace, self._path(item), self._namespace(item), by_namespace)]
+
+
 # -- PodDisruptionBudgets that allow no disruption --------------------------------------------------
 
 _PDB_PARAMS = {
@@ -187,8 +209,11 @@ def _describe_budget(budget: Budget) -> str:
 
 
 def _finish_budget(facts: list[Any], params: dict[str, Any]) -> Iterator[RunHit]:
-    workloads = [f for f in facts if isinstance(f, Replicated)]
-    scalers = [f for f in facts if isinstance(f, Autoscaler)]
+    workloads = Nearby((f for f in facts if isinstance(f, Replicated)), lambda w: w.path, lambda w: w.namespace)
+    scalers: dict[tuple[str | None, str | None], list[Autoscaler]] = {}
+    for fact in facts:
+        if isinstance(fact, Autoscaler):
+            scalers.setdefault((fact.kind, fact.name), []).append(fact)
     advice = ("kubectl drain, node upgrades and the cluster autoscaler wait on these pods forever (and a GPU node "
               "that cannot drain keeps billing)")
     for budget in (f for f in facts if isinstance(f, Budget)):
@@ -199,16 +224,13 @@ def _finish_budget(facts: list[Any], params: dict[str, Any]) -> Iterator[RunHit]
         if budget.selector is None:
             continue
         matched: dict[tuple[str, str | None, str | None], tuple[int, str]] = {}
-        for workload in workloads:
-            if not _compatible(budget.namespace, workload.namespace) or \
-                    not near(budget.site.path, budget.namespace, workload.path, workload.namespace) or \
-                    not budget.selector.matches(workload.labels):
+        for workload in workloads.near(budget.site.path, budget.namespace):
+            if not _compatible(budget.namespace, workload.namespace) or not budget.selector.matches(workload.labels):
                 continue
             replicas, source = workload.replicas, f"{workload.replicas} replica" + \
                 ("" if workload.replicas == 1 else "s")
-            for scaler in scalers:
-                if scaler.kind == workload.kind and scaler.name == workload.name and \
-                        _compatible(scaler.namespace, workload.namespace):
+            for scaler in scalers.get((workload.kind, workload.name), ()):
+                if _compatible(scaler.namespace, workload.namespace):
                     replicas, source = scaler.min_replicas, f"autoscaler minimum of {scaler.min_replicas}"
             # The same object met twice (a copy in another file) counts once.
             matched[(workload.kind, workload.namespace, workload.name)] = (replicas, source)
@@ -290,15 +312,47 @@ class Pods(NamedTuple):
     path: str
 
 
+class _PodIndex:
+    """Pod templates' labels by namespace, inverted (label -> templates), so that a selector is answered
+    by intersecting a few sets instead of comparing with every template of the run."""
+
+    def __init__(self, pods: list[Pods]) -> None:
+        self.folders = {os.path.dirname(p.path) for p in pods}
+        self.buckets: dict[str | None, tuple[dict[tuple[str, str], set[int]], list[bool]]] = {}
+        for pod in pods:
+            index, wildcard = self.buckets.setdefault(pod.namespace, ({}, [False]))
+            for labels in pod.labels:
+                if labels is None:
+                    wildcard[0] = True  # an operator labels these pods: they may match anything
+                    continue
+                number = id(labels)
+                for pair in labels:
+                    index.setdefault(pair, set()).add(number)
+
+    def selects(self, namespace: str | None, selector: Labels) -> bool:
+        """Whether any template in a namespace compatible with ``namespace`` carries every label of ``selector``."""
+        names = self.buckets if namespace is None else [n for n in (namespace, None) if n in self.buckets]
+        for name in names:
+            index, wildcard = self.buckets[name]
+            if wildcard[0]:
+                return True
+            matches: set[int] | None = None
+            for pair in selector:
+                found = index.get(pair, set())
+                matches = set(found) if matches is None else matches & found
+                if not matches:
+                    break
+            if matches:
+                return True
+        return False
+
+
 def _finish_service(facts: list[Any], params: dict[str, Any]) -> Iterator[RunHit]:
-    pods = [f for f in facts if isinstance(f, Pods)]
+    pods = _PodIndex([f for f in facts if isinstance(f, Pods)])
     for service in (f for f in facts if isinstance(f, Selecting)):
-        if not any(near(service.site.path, service.namespace, p.path, p.namespace, by_namespace=False)
-                   for p in pods):
+        if service.site.path not in pods.folders and os.path.dirname(service.site.path) not in pods.folders:
             continue  # no pod template beside it (same file or folder): its workload is linted elsewhere
-        candidates = [p for p in pods if _compatible(service.namespace, p.namespace)]
-        wanted = set(service.selector)
-        if any(labels is None or wanted <= set(labels) for p in candidates for labels in p.labels):
+        if pods.selects(service.namespace, service.selector):
             continue
         shown = ", ".join(f"{key}={value}" for key, value in service.selector)
         yield RunHit(service.site,

@@ -492,19 +492,25 @@ def _bound_accounts(obj: K8sObject) -> tuple[tuple[str | None, str], ...]:
 def _finish_token(facts: list[Any], params: dict[str, Any]) -> Iterator[RunHit]:
     from .crossobject import near
 
-    accounts = [fact for fact in facts if isinstance(fact, AccountSetting)]
-    granted = [(namespace, name, fact.path) for fact in facts if isinstance(fact, Granted)
-               for namespace, name in fact.accounts]
+    # Indexed by account name: a pod is compared with the accounts and bindings of its own account only.
+    accounts: dict[str, list[AccountSetting]] = {}
+    granted: dict[str, list[tuple[str | None, str]]] = {}
+    for fact in facts:
+        if isinstance(fact, AccountSetting):
+            accounts.setdefault(fact.name, []).append(fact)
+        elif isinstance(fact, Granted):
+            for namespace, name in fact.accounts:
+                granted.setdefault(name, []).append((namespace, fact.path))
 
     # Only accounts and bindings that belong with the pod count: the same namespace spelled out on both, or
     # the same file or folder (so that one binding in a big repository does not silence every pod).
     def matching(pod: PodToken) -> list[AccountSetting]:
-        return [a for a in accounts if a.name == pod.account and _compatible(a.namespace, pod.namespace)
+        return [a for a in accounts.get(pod.account, ()) if _compatible(a.namespace, pod.namespace)
                 and near(a.path, a.namespace, pod.site.path, pod.namespace)]
 
     def is_granted(pod: PodToken) -> bool:
-        return any(name == pod.account and _compatible(namespace, pod.namespace)
-                   and near(path, namespace, pod.site.path, pod.namespace) for namespace, name, path in granted)
+        return any(_compatible(namespace, pod.namespace) and near(path, namespace, pod.site.path, pod.namespace)
+                   for namespace, path in granted.get(pod.account, ()))
 
     for fact in facts:
         if not (isinstance(fact, tuple) and fact and isinstance(fact[0], PodToken)):
