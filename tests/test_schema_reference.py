@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from conftest import CORPUS, requires_corpus
+
 from kml_lint.discovery import discover
 from kml_lint.objects import K8sObject, objects_of
 from kml_lint.source import SourceText, read_path
