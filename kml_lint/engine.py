@@ -14,7 +14,7 @@ from .findings import Finding, ObjectRef, Severity
 from .objects import InvalidDocument, K8sObject, locate, objects_of
 from .registry import Rule
 from .source import SourceError, SourceText
-from .workloads import WorkloadTable, builtin_table
+from .workloads import PodView, WorkloadTable, builtin_table
 from .yamlfold import parse_yaml
 
 INTERNAL_ERROR, INVALID_YAML, INVALID_OBJECT = "KML000", "KML001", "KML002"
@@ -29,10 +29,20 @@ class FileContext:
     run: RunContext
     text: str
     _memo: dict[Any, bool] = field(default_factory=dict)
+    workloads: WorkloadTable | None = None
+    _views: dict[int, list[PodView]] = field(default_factory=dict)
 
     @property
     def platform(self) -> str | None:
         return self.run.platform
+
+    def views(self, obj: K8sObject) -> list[PodView]:
+        """The object's pod-template views (computed once per object, shared by every rule)."""
+        found = self._views.get(id(obj))
+        if found is None:
+            table = self.workloads if self.workloads is not None else builtin_table()
+            found = self._views[id(obj)] = table.views(obj)
+        return found
 
     def prefilter(self, pattern: re.Pattern[str]) -> bool:
         """Whether ``pattern`` occurs anywhere in the file: one scan per file, shared by every object."""
@@ -62,8 +72,7 @@ class Engine:
         self._object_rules = [r for r in self.rules if r.target == "object"]
         self._pod_rules = [r for r in self.rules if r.target == "pod"]
         self._container_rules = [r for r in self.rules if r.target == "container"]
-        self._workloads = workloads if workloads is not None else (
-            builtin_table() if self._pod_rules or self._container_rules else WorkloadTable({}))
+        self._workloads = workloads if workloads is not None else builtin_table()
 
     # -- entry points ---------------------------------------------------------------------------
 
@@ -94,7 +103,7 @@ class Engine:
             return result
         if parsed.error is not None:
             self._emit(result, INVALID_YAML, parsed.error.message, parsed.error.line, parsed.error.col)
-        ctx = FileContext(self.run, text)
+        ctx = FileContext(self.run, text, workloads=self._workloads)
         for doc, items in candidates:
             for problem in doc.problems:
                 self._emit(result, INVALID_YAML, problem.message, problem.line, problem.col,
@@ -120,23 +129,28 @@ class Engine:
         if not (self._pod_rules or self._container_rules):
             return
         try:
-            views = self._workloads.views(obj)
+            views = ctx.views(obj)
         except Exception as exc:
             self._internal_error(result, obj, "pod-template discovery", exc)
             return
         for view in views:
             subject = view.describe()
+            kind = view.obj.group_kind  # an embedded object (AppWrapper component) is matched by its own kind
             for rule in self._pod_rules:
                 if rule.kinds is None or kind in rule.kinds:
-                    self._run(result, rule, obj, subject, lambda r=rule, v=view: r.check.function(ctx, v, r.params))
+                    self._run(result, rule, obj, subject, lambda r=rule, v=view: r.check.function(ctx, v, r.params),
+                              role=view.role)
             for container in view.containers:
-                container_subject = f"{subject}, {container.describe()}"
+                label = container.describe()
+                container_subject = f"{subject}, {label}"
                 for rule in self._container_rules:
                     if rule.kinds is None or kind in rule.kinds:
                         self._run(result, rule, obj, container_subject,
-                                  lambda r=rule, v=view, c=container: r.check.function(ctx, v, c, r.params))
+                                  lambda r=rule, v=view, c=container: r.check.function(ctx, v, c, r.params),
+                                  role=view.role, container=label)
 
-    def _run(self, result: FileResult, rule: Rule, obj: K8sObject, subject: str, call: Any) -> None:
+    def _run(self, result: FileResult, rule: Rule, obj: K8sObject, subject: str, call: Any,
+             role: str | None = None, container: str | None = None) -> None:
         try:
             hits: list[Hit] = list(call())
         except Exception as exc:
@@ -145,7 +159,7 @@ class Engine:
         for hit in hits:
             line, col = obj.locate(hit.pointer, hit.at)
             finding = Finding(rule.id, rule.name, rule.severity, f"{subject}: {hit.message}", result.path, line, col,
-                              hit.pointer, obj.ref)
+                              hit.pointer, obj.ref, role=role, container=container)
             finding.fingerprint = fingerprint(finding, obj)
             result.findings.append(finding)
 

@@ -74,6 +74,8 @@ class Finding:
     obj: ObjectRef = field(default_factory=ObjectRef)
     fingerprint: str = ""
     suppression: Suppression | None = None
+    role: str | None = None  # the pod template's role inside its object ("replica Worker"), when it has one
+    container: str | None = None  # the container the finding is about ("container pytorch")
 
     def sort_key(self) -> tuple[int, int, str, str]:
         return (self.line, self.col, self.rule_id, self.message)
