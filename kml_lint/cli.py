@@ -50,6 +50,11 @@ def _use_color(output: str | None) -> bool:
 @click.option("--max-file-size", type=click.IntRange(min=1), default=10 * 1024 * 1024, show_default=True,
               help="Skip (and report) files larger than this many bytes.")
 @click.option("--stdin-filename", metavar="NAME", help="The name to show for input read from '-'.")
+@click.option("--workloads", "workload_files", multiple=True, type=click.Path(dir_okay=False),
+              help="Add rows to the workload table (where custom kinds keep their pods) from FILE, in the table's "
+              "own syntax; a row for a kind replaces that kind's built-in rows (repeatable).")
+@click.option("--inspect", is_flag=True, help="Print the pod templates and containers found in each object "
+              "(pointers, roles, lines) instead of linting.")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--explain", metavar="RULE", help="Print one rule's documentation and exit.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list skipped files and why.")
@@ -58,8 +63,8 @@ def _use_color(output: str | None) -> bool:
 def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, output: str | None,
             select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str,
             exclude: tuple[str, ...], force_exclude: bool, rules_dir: tuple[str, ...], platform: str | None,
-            max_file_size: int, stdin_filename: str | None, list_rules: bool, explain: str | None,
-            verbose: bool) -> None:
+            max_file_size: int, stdin_filename: str | None, workload_files: tuple[str, ...], inspect: bool,
+            list_rules: bool, explain: str | None, verbose: bool) -> None:
     """Lint Kubernetes manifests of ML workloads: files, folders (walked recursively) or - for stdin.
 
     Exit codes: 0 no finding at or above --fail-on, 1 there are, 2 usage error or internal failure.
@@ -85,6 +90,11 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
         click.echo(ctx.get_usage(), err=True)
         click.echo("Try 'kml-lint --help' for help.", err=True)
         sys.exit(EXIT_USAGE)
+    workloads = _workload_table(workload_files)
+    if inspect:
+        _inspect(list(paths), workloads, output_format, output, list(exclude), force_exclude, max_file_size,
+                 stdin_filename)
+        return
     try:
         selected = select_rules(rules, _split(select) if select else None, _split(ignore), _split(extend_select))
     except RuleError as exc:
@@ -93,7 +103,8 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
     from .run import RunOptions, lint_paths
 
     options = RunOptions(list(paths), selected, excludes=list(exclude), force_exclude=force_exclude,
-                         max_file_size=max_file_size, platform=platform, stdin_filename=stdin_filename)
+                         max_file_size=max_file_size, platform=platform, stdin_filename=stdin_filename,
+                         workloads=workloads)
     try:
         report = lint_paths(options)
     except FileNotFoundError as exc:
@@ -117,6 +128,41 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
     else:
         click.echo(text, nl=False)
     sys.exit(EXIT_FINDINGS if report.fails(fail_on) else EXIT_OK)
+
+
+def _workload_table(files: tuple[str, ...]) -> Any:
+    """The built-in workload table extended with users' rows (``--workloads``), or None for the built-in one."""
+    if not files:
+        return None
+    from .workloads import TableError, builtin_table, load_table_file
+
+    table = builtin_table()
+    for path in files:
+        try:
+            table = load_table_file(path, table)
+        except TableError as exc:
+            _fail(str(exc))
+    return table
+
+
+def _inspect(paths: list[str], workloads: Any, output_format: str, output: str | None, excludes: list[str],
+             force_exclude: bool, max_file_size: int, stdin_filename: str | None) -> None:
+    from .inspect import inspect_paths, render_json, render_text
+    from .workloads import builtin_table
+
+    try:
+        files = inspect_paths(paths, workloads or builtin_table(), excludes, force_exclude, max_file_size,
+                              stdin_filename)
+    except FileNotFoundError as exc:
+        _fail(f"path does not exist: {exc.args[0]}")
+    if output_format == "sarif":
+        _fail("--inspect prints text or json")
+    text = render_json(files) if output_format == "json" else render_text(files)
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    else:
+        click.echo(text, nl=False)
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -12,6 +12,7 @@ from .engine import Engine
 from .registry import Rule
 from .report import RunReport
 from .source import DEFAULT_MAX_FILE_SIZE, SourceError, SourceText, decode, read_path
+from .workloads import WorkloadTable
 
 
 @dataclass(slots=True)
@@ -23,12 +24,13 @@ class RunOptions:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     platform: str | None = None
     stdin_filename: str | None = None
+    workloads: WorkloadTable | None = None  # the built-in table when None; users' rows extend it
 
 
 def lint_paths(options: RunOptions, stdin: bytes | None = None) -> RunReport:
     """Lint every file the paths lead to. Raises FileNotFoundError for a path that does not exist."""
     found = discover(options.paths, options.excludes, options.force_exclude)
-    engine = Engine(options.rules, RunContext(platform=options.platform))
+    engine = Engine(options.rules, RunContext(platform=options.platform), workloads=options.workloads)
     report = RunReport(options.rules, skipped=found.skipped, problems=found.problems, cwd=os.getcwd())
     for target in found.targets:
         if target.path == "-":

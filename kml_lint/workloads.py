@@ -99,6 +99,7 @@ class PodView:
     origins: dict[str, str] = field(default_factory=dict)  # spec field -> absolute pointer, for merged defaults
     owner: K8sObject | None = None  # the top-level object, when ``obj`` is embedded in it
     shape: str = "template"
+    required_container: str | None = None  # the operator rejects the pod unless a container has this name
 
     def describe(self) -> str:
         """``Deployment vllm`` or ``PyTorchJob bert-ft, replica Worker``."""
@@ -313,7 +314,8 @@ def _make_view(obj: K8sObject, node: dict[str, Any], pointer: str, location: Pod
     if not isinstance(spec, dict):
         return None
     view = PodView(obj, pointer, spec_pointer, spec, metadata if isinstance(metadata, dict) else {}, role,
-                   traits=location.traits, partial=location.partial, shape=shape)
+                   traits=location.traits, partial=location.partial, shape=shape,
+                   required_container=location.required_container)
     if location.defaults:
         _apply_defaults(view, obj, node, location.defaults)
     locations = location.containers if location.containers is not None else (

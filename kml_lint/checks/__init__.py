@@ -16,7 +16,8 @@ TARGETS = ("object", "pod", "container")
 
 # Modules holding check functions, imported on first use. Listed here, once, so that the set of
 # checks does not depend on which modules happen to be imported elsewhere.
-_MODULES = ("resources", "accelerators", "images", "secrets", "lifecycle")
+_MODULES = ("resources", "accelerators", "images", "secrets", "lifecycle",
+            "devices", "scheduling", "ml_secrets", "ml_lifecycle", "operators", "serving")
 
 
 class Hit(NamedTuple):
