@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from fnmatch import fnmatchcase
+from fnmatch import translate
+from functools import lru_cache
 from typing import Any
 
 from ..quantity import parse_quantity
@@ -21,8 +22,22 @@ ACCELERATOR_PARAMS = {
 }
 
 
+@lru_cache(maxsize=256)
+def _compiled(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{translate(pattern)})" for pattern in patterns))
+
+
 def matches(name: str, patterns: list[str] | tuple[str, ...]) -> bool:
-    return any(fnmatchcase(name, pattern) for pattern in patterns)
+    """Does ``name`` match one of the ``*`` patterns (case-sensitive, like fnmatchcase)?"""
+    pattern = _compiled(tuple(patterns))
+    return pattern is not None and pattern.match(name) is not None
+
+
+@lru_cache(maxsize=64)
+def compiled_regexes(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(pattern) for pattern in patterns)
 
 
 def is_accelerator(name: str, params: dict[str, Any]) -> bool:

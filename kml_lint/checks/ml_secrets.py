@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from ..credentials import is_placeholder, mask
@@ -96,15 +97,21 @@ def _pairs(node: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
             stack.extend((item, f"{where}[{index}]") for index, item in enumerate(current))
 
 
+@lru_cache(maxsize=16)
+def _vocabulary(suffixes: tuple[str, ...], anywhere: tuple[str, ...], excluded: tuple[str, ...]) -> tuple[
+        list[tuple[str, ...]], list[tuple[str, ...]], set[str]]:
+    return _phrases(list(suffixes)), _phrases(list(anywhere)), {w.upper() for w in excluded}
+
+
 @check("ml_secrets.inline_credentials", target="object", params=_PARAMS)
 def inline_credentials(ctx: Any, obj: K8sObject, params: dict[str, Any]) -> Iterator[Hit]:
-    suffixes = _phrases(params["suffixes"])
-    anywhere = _phrases(params.get("anywhere", []))
-    excluded = {w.upper() for w in params.get("not_credentials", [])}
     kind = obj.group_kind
-    for field in params["fields"]:
-        if not matches(kind, field["kinds"]):
-            continue
+    fields = [field for field in params["fields"] if matches(kind, field["kinds"])]
+    if not fields:
+        return
+    suffixes, anywhere, excluded = _vocabulary(tuple(params["suffixes"]), tuple(params.get("anywhere", [])),
+                                               tuple(params.get("not_credentials", [])))
+    for field in fields:
         node = at(obj.data, field["path"])
         if node is None:
             continue

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +12,7 @@ from ._common import (
     PATTERNS,
     at,
     command_line,
+    compiled_regexes,
     container_accelerators,
     image_repository,
     int_or_none,
@@ -55,10 +55,12 @@ def missing_shm(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hit]:
         return
     main = view.main_containers()
     accelerators = pod_accelerators(view, params)
-    launchers = [re.compile(pattern) for pattern in params.get("launchers", [])]
+    training = any(view.has(trait) for trait in params.get("training_traits", []))
+    if not training and accelerators < params["min_accelerators"]:
+        return  # neither a training pod nor a multi-accelerator one: nothing below can fire
+    launchers = compiled_regexes(tuple(params.get("launchers", [])))
     launching = [c for c in main if any(p.search(command_line(c)) for p in launchers)]
     pytorch_image = [c for c in main if matches(image_repository(c), params.get("pytorch_images", []))]
-    training = any(view.has(trait) for trait in params.get("training_traits", []))
     pytorch = view.has("pytorch") or bool(launching) or (accelerators > 0 and bool(pytorch_image))
     ml_pod = training or view.has("serving") or bool(launching) or any(
         matches(image_repository(c), params.get("ml_images", [])) for c in main)
