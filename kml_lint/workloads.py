@@ -335,8 +335,6 @@ def _make_view(obj: K8sObject, node: dict[str, Any], pointer: str, location: Pod
             else:
                 list_name = where.path[-1] if where.path else CONTAINER_KINDS[where.kind]
             view.containers.append(_container(where, item, item_ptr, list_name, index, obj, block=not listed))
-    if view.partial is False and any(c.inherits for c in view.containers):
-        view.partial = True
     _apply_patches(view, obj, node, location.defaults)
     return view
 

@@ -18,6 +18,8 @@ _VISIBLE_PARAMS = {
         "infra_images": {**PATTERNS, "description": "images of device plugins, drivers and exporters (exempt)"},
         "infra_namespaces": {**PATTERNS, "description": "namespaces of GPU infrastructure (exempt)"},
         "exempt_kinds": {**PATTERNS, "description": "kinds that are node agents (group/Kind)"},
+        "quiet_platforms": {**PATTERNS, "description": "platforms whose GPU nodes ignore the variable (their device "
+                                                       "plugin mounts devices without the NVIDIA container runtime)"},
     },
     "required": ["variables"],
 }
@@ -26,7 +28,7 @@ _VISIBLE_PARAMS = {
 @check("devices.visible_devices_env", target="container", params=_VISIBLE_PARAMS)
 def visible_devices_env(ctx: Any, view: Any, container: Any, params: dict[str, Any]) -> Iterator[Hit]:
     env = container.data.get("env")
-    if not isinstance(env, list):
+    if not isinstance(env, list) or (ctx.platform and ctx.platform in params.get("quiet_platforms", [])):
         return
     owner = view.owner or view.obj
     if matches(owner.group_kind, params.get("exempt_kinds", [])):
@@ -97,18 +99,19 @@ def _distance(a: str, b: str, limit: int = 2) -> int:
     return previous[-1]
 
 
-def unknown_name(name: str, params: dict[str, Any]) -> str | None:
-    """Why ``name`` is a wrong accelerator resource name, or ``None`` when it is fine or not ours to judge."""
+def unknown_name(name: str, params: dict[str, Any]) -> tuple[str, str] | None:
+    """Why ``name`` is a wrong accelerator resource name and what to use instead, or ``None`` when it is fine
+    or not ours to judge (other vendors' device plugins)."""
     if matches(name, params.get("extra_resources", [])):
         return None
     for retired in params.get("retired", []):
         if matches(name, [retired["pattern"]]):
-            return f"is a retired resource name; use {retired['use']}"
+            return "is a retired resource name", retired["use"]
     domain, slash, short = name.rpartition("/")
     if not slash:
         if name.lower() in {n.lower() for n in params.get("bare_names", [])}:
-            return "has no vendor domain, so no device plugin advertises it; use nvidia.com/gpu, amd.com/gpu, " \
-                   "google.com/tpu or your device plugin's name"
+            return ("has no vendor domain, so no device plugin advertises it",
+                    "the device plugin's name (nvidia.com/gpu, amd.com/gpu, google.com/tpu...)")
         return None
     vendors = params["vendors"]
     for vendor in vendors:
@@ -117,11 +120,12 @@ def unknown_name(name: str, params: dict[str, Any]) -> str | None:
         if matches(short, vendor["names"]):
             if short.startswith("mig-") and params.get("mig_pattern") and domain == "nvidia.com" and \
                     not re.fullmatch(params["mig_pattern"], short):
-                return "is not a MIG profile name (nvidia.com/mig-<slices>g.<memory>gb, e.g. nvidia.com/mig-1g.10gb)"
+                return ("is not a MIG profile name",
+                        "nvidia.com/mig-<slices>g.<memory>gb as the device plugin lists it (nvidia.com/mig-1g.10gb)")
             return None
         target = _typo_target(short, vendor)
         if target is not None:
-            return f"is not a resource the {domain} device plugin advertises; did you mean {domain}/{target}?"
+            return f"is not a resource the {domain} device plugin advertises", f"{domain}/{target}"
         return None
     # A vendor's name under a misspelled or shortened domain: nvidia/gpu, nvida.com/gpu, amd.io/gpu.
     for vendor in vendors:
@@ -130,7 +134,8 @@ def unknown_name(name: str, params: dict[str, Any]) -> str | None:
             continue
         target = short if matches(short, vendor["names"]) else _typo_target(short, vendor)
         if target is not None:
-            return f"has the domain {domain!r}; the device plugin advertises {vendor['domain']}/{target}"
+            return f"has the domain {domain!r} where the device plugin uses {vendor['domain']}", \
+                f"{vendor['domain']}/{target}"
     return None
 
 
@@ -151,11 +156,12 @@ def unknown_resource(ctx: Any, view: Any, container: Any, params: dict[str, Any]
         for name in container.mapping("resources", section):
             if not isinstance(name, str):
                 continue
-            reason = unknown_name(name, params)
-            if reason:
+            wrong = unknown_name(name, params)
+            if wrong:
+                why, use = wrong
                 yield Hit(container.ptr("resources", section, name),
-                          f"resources.{section} names {name}, which {reason}: no node offers it, so the pod stays "
-                          "Pending forever (\"Insufficient " + name + "\")")
+                          f"resources.{section} names {name}, which {why}: no node offers it, so the pod stays "
+                          f"Pending forever (\"Insufficient {name}\"); use {use}")
 
 
 # -- KML205: different GPU device types in one container -------------------------------------------------

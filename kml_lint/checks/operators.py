@@ -54,6 +54,8 @@ def missing_shm(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hit]:
     if view.has("shm-provided") or view.partial or view.spec.get("hostIPC") is True or _mounts_shm(view):
         return
     main = view.main_containers()
+    if any(c.inherits and "volumeMounts" not in c.data for c in main):
+        return  # its mounts come from the container it overrides (a ServingRuntime may mount /dev/shm)
     accelerators = pod_accelerators(view, params)
     training = any(view.has(trait) for trait in params.get("training_traits", []))
     if not training and accelerators < params["min_accelerators"]:

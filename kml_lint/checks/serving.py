@@ -53,6 +53,8 @@ def liveness_without_startup(ctx: Any, view: Any, container: Any, params: dict[s
     liveness = container.data.get("livenessProbe")
     if not isinstance(liveness, dict) or container.data.get("startupProbe") or container.kind == "init":
         return
+    if container.inherits:
+        return  # the container it overrides (a ServingRuntime's, an LLM preset's) may have the startup probe
     if not (view.has("serving") or any(view.has(t) for t in params.get("long_running_traits", []))):
         return
     if not _model_server(view, container, params):
