@@ -72,7 +72,7 @@ class Engine:
         self._object_rules = [r for r in self.rules if r.target == "object"]
         self._pod_rules = [r for r in self.rules if r.target == "pod"]
         self._container_rules = [r for r in self.rules if r.target == "container"]
-        self._workloads = workloads if workloads is not None else builtin_table()
+        self._workloads = workloads  # None: the built-in table, loaded when a rule first asks for pod templates
 
     # -- entry points ---------------------------------------------------------------------------
 
