@@ -216,14 +216,16 @@ class WorkloadTable:
             for node, pointer, captures in _expand(obj.data, obj.base, location.path):
                 if pointer in seen or not isinstance(node, (dict, str)):
                     continue
-                role = _role(location.role, captures, node)
-                role = f"{prefix}, {role}" if prefix and role else (prefix or role)
                 if location.shape in ("object", "manifest"):
                     inner = _embedded(obj, node, pointer, location.shape)
                     if inner is not None and depth < MAX_EMBEDDING:
                         seen.add(pointer)
+                        role = _role(location.role, captures, inner.data)
+                        role = f"{prefix}, {role}" if prefix and role else (prefix or role)
                         yield from self._views(inner, owner or obj, role, depth + 1)
                     continue
+                role = _role(location.role, captures, node)
+                role = f"{prefix}, {role}" if prefix and role else (prefix or role)
                 if not isinstance(node, dict):
                     continue
                 if location.when and not any(_exists(node, path) for path in location.when):

@@ -176,6 +176,11 @@ EXPECTED = {
                 ('container spark-kubernetes-executor', '/spec/template/executor'),
             ]),
         ],
+        'Workflow/launch-*': [
+            ('template launch, Job', '/spec/templates/0/resource/manifest/spec/template', [
+                ('container train', '/spec/templates/0/resource/manifest/spec/template/spec/containers/0'),
+            ]),
+        ],
     },
     'ray.yaml': {
         'RayCluster/raycluster-kuberay': [

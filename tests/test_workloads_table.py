@@ -151,7 +151,7 @@ def test_inspect_prints_pods_containers_references_and_lines(tmp_path: Path) -> 
     assert "      container main: /spec/templates/2/container (line 36) (container-shaped block)" in lines
     assert "      sidecar tensorboard: /spec/templates/2/sidecars/0 (line 41)" in lines
     assert "    reference /spec/workflowTemplateRef (line 124)" in lines
-    assert lines[-1] == "13 pod templates in 7 objects."
+    assert lines[-1] == "14 pod templates in 8 objects."
     code, out, _ = run("--inspect", "--format", "json", str(fixture))
     document = json.loads(out)
     workflow = document["files"][0]["objects"][0]
