@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..quantity import parse_quantity
+from .images import parse_image
 
 # JSON-schema pieces for rule parameters.
 PATTERNS = {"type": "array", "items": {"type": "string"},
@@ -70,21 +71,6 @@ def mapping(node: Any, *path: str) -> dict[str, Any]:
     return node if isinstance(node, dict) else {}
 
 
-def at(node: Any, pointer: str) -> Any:
-    """The value at a pointer relative to ``node`` (``None`` when any step is missing)."""
-    if not pointer:
-        return node
-    for raw in pointer[1:].split("/"):
-        token = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict):
-            node = node.get(token)
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return None
-    return node
-
-
 def labels(metadata: Any) -> dict[str, Any]:
     return mapping(metadata, "labels")
 
@@ -105,14 +91,9 @@ def command_line(container: Any) -> str:
 
 
 def image_repository(container: Any) -> str:
+    """The image's repository, lowercased (``docker.io/rayproject/ray:2.34.0`` -> ``docker.io/rayproject/ray``)."""
     image = container.data.get("image")
-    if not isinstance(image, str):
-        return ""
-    rest = image.split("@", 1)[0]
-    colon = rest.rfind(":")
-    if colon > rest.rfind("/"):
-        rest = rest[:colon]
-    return rest.lower()
+    return parse_image(image.strip()).name.lower() if isinstance(image, str) else ""
 
 
 _TEMPLATED = re.compile(r"\{\{.*\}\}|\$\{[^}]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|\$[A-Za-z_]", re.DOTALL)

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..objects import K8sObject
+from ..objects import K8sObject, resolve_pointer
 from . import Hit, check
-from ._common import ACCELERATOR_PARAMS, KINDS, PATTERNS, at, matches, pod_accelerators
+from ._common import ACCELERATOR_PARAMS, KINDS, PATTERNS, matches, pod_accelerators
 
 _HOOKS = {**PATTERNS, "description": "annotations whose presence means a deploy tool deletes the object (hooks)"}
 
@@ -32,7 +32,7 @@ def _set(value: Any) -> bool:
 def kubeflow_ttl(ctx: Any, obj: K8sObject, params: dict[str, Any]) -> Iterator[Hit]:
     if _hooked(obj, params):
         return
-    run_policy = at(obj.data, "/spec/runPolicy")
+    run_policy = resolve_pointer(obj.data, "/spec/runPolicy")
     if isinstance(run_policy, dict) and _set(run_policy.get("ttlSecondsAfterFinished")):
         return
     where = "/spec/runPolicy" if isinstance(run_policy, dict) else "/spec"
@@ -105,7 +105,7 @@ def rayjob_cleanup(ctx: Any, obj: K8sObject, params: dict[str, Any]) -> Iterator
     base = params["job_specs"].get(obj.group_kind)
     if base is None:
         return
-    spec = at(obj.data, base)
+    spec = resolve_pointer(obj.data, base)
     if not isinstance(spec, dict):
         return
     selector = spec.get("clusterSelector")
@@ -145,7 +145,7 @@ _TTL_PARAMS = {
 @check("ml_lifecycle.batch_ttl", target="object", params=_TTL_PARAMS)
 def batch_ttl(ctx: Any, obj: K8sObject, params: dict[str, Any]) -> Iterator[Hit]:
     field = params["ttl_fields"].get(obj.group_kind)
-    if field is None or _hooked(obj, params) or _set(at(obj.data, field)):
+    if field is None or _hooked(obj, params) or _set(resolve_pointer(obj.data, field)):
         return
     name = field.rsplit("/", 1)[-1]
     yield Hit(obj.ptr("/spec"),
@@ -173,7 +173,7 @@ def argo_gc(ctx: Any, obj: K8sObject, params: dict[str, Any]) -> Iterator[Hit]:
     if params.get("controller_defaults"):
         return
     base = params["workflow_specs"].get(obj.group_kind)
-    spec = at(obj.data, base) if base is not None else None
+    spec = resolve_pointer(obj.data, base) if base is not None else None
     if not isinstance(spec, dict):
         return
     if _set(spec.get("workflowTemplateRef")):

@@ -8,10 +8,10 @@ from functools import lru_cache
 from typing import Any
 
 from ..credentials import is_placeholder, mask
-from ..objects import K8sObject, pointer_join
+from ..objects import K8sObject, pointer_join, resolve_pointer
 from ..yamlfold import parse_yaml
 from . import Hit, check
-from ._common import KINDS, PATTERNS, at, is_templated, matches
+from ._common import KINDS, PATTERNS, is_templated, matches
 
 _FIELD = {
     "type": "object", "additionalProperties": False, "required": ["kinds", "path", "format"],
@@ -112,7 +112,7 @@ def inline_credentials(ctx: Any, obj: K8sObject, params: dict[str, Any]) -> Iter
     suffixes, anywhere, excluded = _vocabulary(tuple(params["suffixes"]), tuple(params.get("anywhere", [])),
                                                tuple(params.get("not_credentials", [])))
     for field in fields:
-        node = at(obj.data, field["path"])
+        node = resolve_pointer(obj.data, field["path"])
         if node is None:
             continue
         base = obj.ptr(field["path"])

@@ -10,7 +10,6 @@ from . import Hit, check
 from ._common import (
     ACCELERATOR_PARAMS,
     PATTERNS,
-    at,
     command_line,
     compiled_regexes,
     container_accelerators,
@@ -126,7 +125,7 @@ def single_master(ctx: Any, obj: K8sObject, params: dict[str, Any]) -> Iterator[
     entry = params["kinds"].get(obj.group_kind)
     if entry is None:
         return
-    specs = at(obj.data, entry["replica_specs"])
+    specs = resolve_pointer(obj.data, entry["replica_specs"])
     if not isinstance(specs, dict):
         return
     present = [role for role in entry["single"] if role in specs]

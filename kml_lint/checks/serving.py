@@ -7,12 +7,11 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from ..objects import K8sObject
+from ..objects import K8sObject, resolve_pointer
 from . import Hit, check
 from ._common import (
     ACCELERATOR_PARAMS,
     PATTERNS,
-    at,
     container_accelerators,
     image_repository,
     int_or_none,
@@ -118,7 +117,7 @@ def rollout_surge(ctx: Any, obj: K8sObject, params: dict[str, Any]) -> Iterator[
     for rollout in params["rollouts"]:
         if not matches(obj.group_kind, rollout["kinds"]):
             continue
-        strategy = at(obj.data, rollout["strategy"])
+        strategy = resolve_pointer(obj.data, rollout["strategy"])
         if strategy is None and rollout.get("only_when_set"):
             continue
         strategy = strategy if isinstance(strategy, dict) else {}
@@ -129,11 +128,11 @@ def rollout_surge(ctx: Any, obj: K8sObject, params: dict[str, Any]) -> Iterator[
         accelerators = sum((pod_accelerators(v, params) for v in views), Decimal(0))
         if accelerators <= 0:
             continue
-        raw_replicas = at(obj.data, rollout["replicas"]) if rollout.get("replicas") else None
+        raw_replicas = resolve_pointer(obj.data, rollout["replicas"]) if rollout.get("replicas") else None
         replicas = 1 if raw_replicas is None else int_or_none(raw_replicas)
         if not replicas:
             continue  # zero, or a template expression
-        rolling = at(obj.data, rollout["rolling_update"])
+        rolling = resolve_pointer(obj.data, rollout["rolling_update"])
         rolling = rolling if isinstance(rolling, dict) else {}
         raw_surge = rolling.get("maxSurge", rollout.get("default_max_surge", "25%"))
         raw_unavailable = rolling.get("maxUnavailable", rollout.get("default_max_unavailable", "25%"))
