@@ -75,6 +75,11 @@ def _use_color(output: str | None) -> bool:
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes [default: every usable CPU when there are more than a handful of files].")
 @click.option("--cache/--no-cache", default=False, help="Reuse results of unchanged files from .kml-lint-cache/.")
+@click.option("--workloads", "workload_files", multiple=True, type=click.Path(dir_okay=False),
+              help="Add rows to the workload table (where custom kinds keep their pods) from FILE, in the table's "
+              "own syntax; a row for a kind replaces that kind's built-in rows (repeatable).")
+@click.option("--inspect", is_flag=True, help="Print the pod templates and containers found in each object "
+              "(pointers, roles, lines) instead of linting.")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--explain", metavar="RULE", help="Print one rule's documentation and exit.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list skipped files and why, and count the objects "
@@ -118,6 +123,10 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
         click.echo(ctx.get_usage(), err=True)
         click.echo("Try 'kml-lint --help' for help.", err=True)
         sys.exit(EXIT_USAGE)
+    workloads = _workload_table(config, options["workload_files"])
+    if options["inspect"]:
+        _inspect(list(paths), workloads, output_format, output, settings, options)
+        return
     try:
         selected = configured_rules(rules, settings, config)
     except (RuleError, ConfigError) as exc:
@@ -149,7 +158,7 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
         peer_annotations=peer_annotations(settings["peer-annotations"], rules),
         keep_source_lines=needs_source_lines(output_format), progress=_progress(), jobs=options["jobs"],
         cache=options["cache"], kubernetes_version=kubernetes_version, schemas=not options["no_schemas"],
-        schema_dirs=settings["schema-dirs"], strict_kinds=options["strict_kinds"])
+        schema_dirs=settings["schema-dirs"], strict_kinds=options["strict_kinds"], workloads=workloads)
     fmt = resolve_format(output_format)
     color = _use_color(output) and fmt in ("text", "full")
     render_options = RenderOptions(color=color, show_suppressed=options["show_suppressed"], quiet=options["quiet"],
@@ -203,6 +212,42 @@ def _open_output(output: str | None) -> Iterator[TextIO]:
             stream.reconfigure(errors="backslashreplace")  # a non-UTF-8 terminal must not crash the report
         yield stream
         stream.flush()
+
+
+def _workload_table(config: Any, files: tuple[str, ...]) -> Any:
+    """The built-in workload table extended with users' rows (the configuration's ``workloads``, then each
+    ``--workloads`` file), or None for the built-in one."""
+    rows = config.get("workloads")
+    if not rows and not files:
+        return None
+    from .workloads import TableError, builtin_table, load_table_file
+
+    table = builtin_table()
+    try:
+        if rows:
+            table = table.extended({"workloads": rows}, f"{config.source}: workloads")
+        for path in files:
+            table = load_table_file(path, table)
+    except TableError as exc:
+        _fail(str(exc))
+    return table
+
+
+def _inspect(paths: list[str], workloads: Any, output_format: str, output: str | None, settings: dict[str, Any],
+             options: dict[str, Any]) -> None:
+    from .inspect import inspect_paths, render_json, render_text
+    from .workloads import builtin_table
+
+    if output_format not in ("text", "json"):
+        _fail("--inspect prints text or json")
+    try:
+        files = inspect_paths(paths, workloads or builtin_table(), settings["exclude"], options["force_exclude"],
+                              settings["max-file-size"], options["stdin_filename"])
+    except FileNotFoundError as exc:
+        _fail(f"path does not exist: {exc.args[0]}")
+    text = render_json(files) if output_format == "json" else render_text(files)
+    with _open_output(output) as out:
+        out.write(text)
 
 
 def _progress() -> Any:

@@ -213,17 +213,22 @@ class Engine:
             if isinstance(template_annotations, dict) and view.pointer != obj.base:
                 self._annotations(result, obj, template_annotations, view.pointer)
             subject = view.describe()
+            kind = view.obj.group_kind  # an embedded object (AppWrapper component) is matched by its own kind
             for rule in self._pod_rules:
                 if rule.kinds is None or kind in rule.kinds:
-                    self._run(result, rule, obj, subject, lambda r=rule, v=view: r.check.function(ctx, v, r.params))
+                    self._run(result, rule, obj, subject, lambda r=rule, v=view: r.check.function(ctx, v, r.params),
+                              role=view.role)
             for container in view.containers:
-                container_subject = f"{subject}, {container.describe()}"
+                label = container.describe()
+                container_subject = f"{subject}, {label}"
                 for rule in self._container_rules:
                     if rule.kinds is None or kind in rule.kinds:
                         self._run(result, rule, obj, container_subject,
-                                  lambda r=rule, v=view, c=container: r.check.function(ctx, v, c, r.params))
+                                  lambda r=rule, v=view, c=container: r.check.function(ctx, v, c, r.params),
+                                  role=view.role, container=label)
 
-    def _run(self, result: FileResult, rule: Rule, obj: K8sObject, subject: str, call: Any) -> None:
+    def _run(self, result: FileResult, rule: Rule, obj: K8sObject, subject: str, call: Any,
+             role: str | None = None, container: str | None = None) -> None:
         try:
             hits: list[Hit] = list(call())
         except Exception as exc:
@@ -236,7 +241,8 @@ class Engine:
                 result.secrets.update((hit.secret,) if isinstance(hit.secret, str) else hit.secret)
             severity = rule.severity if hit.severity is None else min(rule.severity, hit.severity)
             finding = Finding(rule.id, rule.name, severity, redact(f"{subject}: {hit.message}"), path, line,
-                              col, hit.pointer, obj.ref)
+                              col, hit.pointer, obj.ref, role=redact(role) if role else None,
+                              container=redact(container) if container else None)
             finding.fingerprint = fingerprint(finding, obj)
             result.findings.append(finding)
 

@@ -75,6 +75,8 @@ class Finding:
     fingerprint: str = ""
     suppression: Suppression | None = None
     source: str | None = None  # the reported source line, secrets masked (kept only for --format full)
+    role: str | None = None  # the pod template's role inside its object ("replica Worker"), when it has one
+    container: str | None = None  # the container the finding is about ("container pytorch")
 
     def sort_key(self) -> tuple[int, int, str, str]:
         return (self.line, self.col, self.rule_id, self.message)

@@ -25,6 +25,7 @@ from .registry import Rule
 from .report import RunReport, Summary
 from .source import DEFAULT_MAX_FILE_SIZE, SourceError, SourceText, decode, read_path
 from .suppress import Suppressor, _path_glob, selector_matches
+from .workloads import WorkloadTable
 
 HANDFUL = 8  # below this many files, starting worker processes costs more than it saves
 
@@ -50,6 +51,7 @@ class RunOptions:
     schemas: bool = True
     schema_dirs: list[str] = field(default_factory=list)
     strict_kinds: bool = False  # KML007 (no schema for a kind) becomes an error
+    workloads: WorkloadTable | None = None  # the built-in table when None; users' rows extend it
 
 
 def usable_cpus() -> int:
@@ -88,7 +90,7 @@ class FileLinter:
         self.options = options
         self.run = RunContext(platform=options.platform, kubernetes_version=options.kubernetes_version,
                               schemas=options.schemas, schema_dirs=tuple(options.schema_dirs))
-        self.engine = Engine(options.rules, self.run,
+        self.engine = Engine(options.rules, self.run, workloads=options.workloads,
                              peer_annotations=options.peer_annotations, keep_source_lines=options.keep_source_lines)
         self.local = Suppressor(today=options.today, selected=options.rules)
         self.ignores = _PerFileIgnores(options.config, options.rules)
@@ -100,7 +102,8 @@ class FileLinter:
                 "platform": options.platform, "peers": options.peer_annotations, "lines": options.keep_source_lines,
                 "max": options.max_file_size, "today": (options.today or dt.date.today()).isoformat(),
                 "kubernetes": options.kubernetes_version, "schemas": options.schemas,
-                "schema_dirs": _folder_signature(options.schema_dirs)}))
+                "schema_dirs": _folder_signature(options.schema_dirs),
+                "workloads": repr(options.workloads.by_kind) if options.workloads is not None else None}))
 
     def lint_target(self, target: Target) -> FileResult:
         return self.lint(target.path, read_path(target.path, self.options.max_file_size), target.explicit)

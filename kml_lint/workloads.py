@@ -1,4 +1,11 @@
-"""Pod-template views: every pod an object will create, found through the table in workloads.yaml."""
+"""Pod-template views: every pod an object will create, found through the table in workloads.yaml.
+
+The table is data (``workloads.yaml``, plus rows users add with ``--workloads`` or the configuration);
+this module only walks it: pointers with ``*`` wildcards, shapes (a PodTemplateSpec, a PodSpec, one
+container-shaped block, an embedded object or a string holding one), roles, traits, pod-level defaults
+taken from elsewhere in the object, and the fields that say "the pods are defined in another object".
+No kind is named in this file.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +15,42 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from .objects import K8sObject
+from .objects import K8sObject, is_object_shaped, pointer_join
 from .yamlfold import escape_pointer_token, parse_yaml
 
 CONTAINER_LISTS = ("containers", "initContainers")  # ephemeralContainers are debugging aids: skipped
+SHAPES = ("template", "podspec", "container", "object", "manifest")
+CONTAINER_KINDS = {"main": "containers", "init": "initContainers", "sidecar": "sidecars"}
+SIZING_KEYS = frozenset(f"{section}.{name}" for section in ("requests", "limits") for name in ("cpu", "memory"))
+MAX_EMBEDDING = 4  # objects inside objects inside objects...: deeper is refused, not followed
+
+Tokens = tuple[str, ...]
+
+
+# ---------------------------------------------------------------------------------------------
+# What rules see
 
 
 @dataclass(slots=True)
 class Container:
-    list_name: str  # containers | initContainers
+    list_name: str  # containers | initContainers | sidecars | the block's own field name
     index: int
     name: str | None
     data: dict[str, Any]
-    pointer: str  # absolute pointer of the container's list item
+    pointer: str  # absolute pointer of the container's list item, or of the container-shaped block
+    kind: str = "main"  # main | init | sidecar
+    block: bool = False  # a container-shaped field of a custom resource: the operator builds the container
+    origins: dict[str, str] = field(default_factory=dict)  # field -> absolute pointer, for fields taken elsewhere
+    sizing: dict[str, str] = field(default_factory=dict)  # "limits.memory" -> "operator" | a field of the block
+    inherits: bool = False  # the block overrides a container defined in another object: absent means unknown
 
     def describe(self) -> str:
         label = self.name if self.name else f"{self.list_name}[{self.index}]"
-        return f"init container {label}" if self.list_name == "initContainers" else f"container {label}"
+        if self.kind == "init":
+            return f"init container {label}"
+        if self.kind == "sidecar":
+            return f"sidecar {label}"
+        return f"container {label}"
 
     def field(self, name: str) -> Any:
         return self.data.get(name)
@@ -36,98 +62,213 @@ class Container:
             node = node.get(step) if isinstance(node, dict) else None
         return node if isinstance(node, dict) else {}
 
-    def ptr(self, *path: str) -> str:
-        return "/".join([self.pointer, *(escape_pointer_token(step) for step in path)])
+    def ptr(self, *path: str | int) -> str:
+        """Absolute pointer of a field of the container (where it really is, for fields taken elsewhere)."""
+        if path and isinstance(path[0], str) and path[0] in self.origins:
+            return pointer_join(self.origins[path[0]], *path[1:])
+        return pointer_join(self.pointer, *path)
+
+    def declares(self, section: str, resource: str) -> bool | None:
+        """Will the container the cluster runs have ``resources.<section>.<resource>``?
+
+        ``True`` when the manifest sets it or the operator always does (the table's ``sizing``), ``False``
+        when nothing sets it, ``None`` when it is decided in another object (a block that ``inherits``).
+        """
+        value = self.mapping("resources", section).get(resource)
+        if value is not None and value != "":
+            return True
+        how = self.sizing.get(f"{section}.{resource}")
+        if how == "operator" or (how and self.data.get(how) not in (None, "")):
+            return True
+        if self.inherits and not self.mapping("resources"):
+            return None
+        return False
 
 
 @dataclass(slots=True)
 class PodView:
-    obj: K8sObject
+    obj: K8sObject  # the object whose pod this is (an embedded object for AppWrapper components)
     pointer: str  # absolute pointer of the template node
     spec_pointer: str  # absolute pointer of its PodSpec
     spec: dict[str, Any]
     metadata: dict[str, Any]
     role: str | None
     containers: list[Container] = field(default_factory=list)
+    traits: frozenset[str] = frozenset()
+    partial: bool = False  # pod-level fields are completed elsewhere (a referenced runtime, an unparsed patch)
+    origins: dict[str, str] = field(default_factory=dict)  # spec field -> absolute pointer, for merged defaults
+    owner: K8sObject | None = None  # the top-level object, when ``obj`` is embedded in it
+    shape: str = "template"
+    required_container: str | None = None  # the operator rejects the pod unless a container has this name
 
     def describe(self) -> str:
         """``Deployment vllm`` or ``PyTorchJob bert-ft, replica Worker``."""
-        where = self.obj.describe()
+        where = (self.owner or self.obj).describe()
         return f"{where}, {self.role}" if self.role else where
 
     def spec_field(self, name: str) -> Any:
         return self.spec.get(name)
 
     def spec_ptr(self, *path: str | int) -> str:
-        return "/".join([self.spec_pointer, *(str(s) if isinstance(s, int) else escape_pointer_token(s)
-                                              for s in path)])
+        if path and isinstance(path[0], str) and path[0] in self.origins:
+            return pointer_join(self.origins[path[0]], *path[1:])
+        return pointer_join(self.spec_pointer, *path)
+
+    def has(self, trait: str) -> bool:
+        return trait in self.traits
+
+    def main_containers(self) -> list[Container]:
+        """Containers that run for the pod's lifetime: ``containers``, sidecars and native sidecars."""
+        return [c for c in self.containers if c.kind != "init" or c.data.get("restartPolicy") == "Always"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The table
+
+
+@dataclass(frozen=True, slots=True)
+class DefaultSource:
+    """Pod-level (or container-level) fields that apply when the pod (container) does not set them."""
+
+    path: Tokens
+    fields: tuple[str, ...] | None = None  # None: every field of the source
+    relative_to: str = "object"  # object | pod
+    patch: bool = False  # the node is a string holding a patch (YAML or JSON): applied over the pod
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerLocation:
+    path: Tokens  # relative to the pod's spec node; may end in '*'
+    kind: str = "main"
+    name: str | None = None  # the name the operator gives a block that has none
+    fields: tuple[tuple[str, str], ...] = ()  # Container field -> the block's field that stands for it
+    sizing: tuple[tuple[str, str], ...] = ()
+    inherits: bool = False
+    defaults: tuple[DefaultSource, ...] = ()
+
+
+_DEFAULT_CONTAINERS = (ContainerLocation(("containers", "*")), ContainerLocation(("initContainers", "*"), "init"))
+_BLOCK_CONTAINER = (ContainerLocation(()),)
 
 
 @dataclass(frozen=True, slots=True)
 class PodLocation:
-    path: tuple[str, ...]  # pointer tokens, '*' for wildcards
+    path: Tokens  # pointer tokens, '*' for wildcards
     shape: str = "template"
     role: str | None = None
+    traits: frozenset[str] = frozenset()
+    containers: tuple[ContainerLocation, ...] | None = None  # None: containers + initContainers
+    metadata: Tokens | None = None  # podspec shapes: where the pod's labels and annotations are
+    defaults: tuple[DefaultSource, ...] = ()
+    when: tuple[Tokens, ...] = ()  # the pod exists only when one of these (relative to the node) exists
+    partial: bool = False
+    required_container: str | None = None  # the operator rejects the pod without a container of this name
+
+
+@dataclass(frozen=True, slots=True)
+class TableRow:
+    kinds: tuple[str, ...]
+    pods: tuple[PodLocation, ...]
+    references: tuple[Tokens, ...] = ()
+    origin: str = ""
 
 
 @dataclass(slots=True)
 class WorkloadTable:
     by_kind: dict[str, list[PodLocation]]
+    references_by_kind: dict[str, list[Tokens]] = field(default_factory=dict)
+    rows: list[TableRow] = field(default_factory=list)
 
     def kinds(self) -> set[str]:
-        return set(self.by_kind)
+        return set(self.by_kind) | set(self.references_by_kind)
+
+    def knows(self, obj: K8sObject) -> bool:
+        return obj.group_kind in self.by_kind or obj.group_kind in self.references_by_kind
 
     def views(self, obj: K8sObject) -> list[PodView]:
-        locations = self.by_kind.get(obj.group_kind)
-        if not locations:
-            return []
-        found: list[PodView] = []
-        for location in locations:
-            for node, pointer, captures in _expand(obj.data, obj.base, location.path):
-                view = _make_view(obj, node, pointer, location, captures)
-                if view is not None:
-                    found.append(view)
+        return list(self._views(obj, None, None, 0))
+
+    def references(self, obj: K8sObject) -> list[str]:
+        """Absolute pointers of the object's reference fields that are set (pods defined elsewhere)."""
+        found = []
+        for path in self.references_by_kind.get(obj.group_kind, ()):
+            for node, pointer, _ in _expand(obj.data, obj.base, path):
+                if node is not None and node != "" and node != {} and node != []:
+                    found.append(pointer)
         return found
 
+    def extended(self, data: Any, origin: str) -> WorkloadTable:
+        """This table plus rows in the table's own syntax; rows for a kind replace that kind's rows."""
+        extra = parse_rows(data, origin)
+        replaced = {kind for row in extra for kind in row.kinds}
+        kept = [TableRow(tuple(k for k in row.kinds if k not in replaced), row.pods, row.references, row.origin)
+                for row in self.rows]
+        return _build([row for row in kept if row.kinds] + extra)
 
-def parse_table(data: Any, origin: str) -> WorkloadTable:
-    """Build the table from workloads.yaml-shaped data; errors name the offending entry."""
-    by_kind: dict[str, list[PodLocation]] = {}
-    entries = data.get("workloads") if isinstance(data, dict) else None
-    if not isinstance(entries, list):
-        raise ValueError(f"{origin}: expected a 'workloads' list")
-    for number, entry in enumerate(entries):
-        kinds = entry.get("kinds") if isinstance(entry, dict) else None
-        pods = entry.get("pods") if isinstance(entry, dict) else None
-        if not isinstance(kinds, list) or not isinstance(pods, list) or not kinds:
-            raise ValueError(f"{origin}: workloads[{number}] needs 'kinds' and 'pods' lists")
-        locations = []
-        for pod in pods:
-            if not isinstance(pod, dict) or not isinstance(pod.get("path"), str):
-                raise ValueError(f"{origin}: workloads[{number}].pods entries need a 'path' string")
-            path = pod["path"]
-            if path and not path.startswith("/"):
-                raise ValueError(f"{origin}: pointer {path!r} must start with '/'")
-            tokens = tuple(t.replace("~1", "/").replace("~0", "~") for t in path[1:].split("/")) if path else ()
-            shape = pod.get("shape", "template")
-            if shape not in ("template", "podspec"):
-                raise ValueError(f"{origin}: unknown shape {shape!r} (template or podspec)")
-            locations.append(PodLocation(tokens, shape, pod.get("role")))
-        for kind in kinds:
-            by_kind.setdefault(str(kind), []).extend(locations)
-    return WorkloadTable(by_kind)
+    # -- walking --------------------------------------------------------------------------------
+
+    def _views(self, obj: K8sObject, owner: K8sObject | None, prefix: str | None, depth: int) -> Iterator[PodView]:
+        locations = self.by_kind.get(obj.group_kind)
+        if not locations:
+            return
+        seen: set[str] = set()
+        for location in locations:
+            for node, pointer, captures in _expand(obj.data, obj.base, location.path):
+                if pointer in seen or not isinstance(node, (dict, str)):
+                    continue
+                if location.shape in ("object", "manifest"):
+                    inner = _embedded(obj, node, pointer, location.shape)
+                    if inner is not None and depth < MAX_EMBEDDING:
+                        seen.add(pointer)
+                        role = _role(location.role, captures, inner.data)
+                        role = f"{prefix}, {role}" if prefix and role else (prefix or role)
+                        yield from self._views(inner, owner or obj, role, depth + 1)
+                    continue
+                role = _role(location.role, captures, node)
+                role = f"{prefix}, {role}" if prefix and role else (prefix or role)
+                if not isinstance(node, dict):
+                    continue
+                if location.when and not any(_exists(node, path) for path in location.when):
+                    continue
+                view = _make_view(obj, node, pointer, location, role)
+                if view is not None:
+                    seen.add(pointer)
+                    view.owner = owner
+                    yield view
 
 
-@cache
-def builtin_table() -> WorkloadTable:
-    text = resources.files("kml_lint").joinpath("workloads.yaml").read_text(encoding="utf-8")
-    result = parse_yaml(text)
-    if result.error or not result.documents:
-        raise ValueError(f"workloads.yaml does not parse: {result.error}")
-    return parse_table(result.documents[0].data, "workloads.yaml")
+def _embedded(obj: K8sObject, node: Any, pointer: str, shape: str) -> K8sObject | None:
+    """An object written inside another one (or inside one of its strings), as an object of its own."""
+    if shape == "manifest":
+        if not isinstance(node, str) or "kind" not in node:
+            return None
+        parsed = parse_yaml(node)
+        if parsed.error or len(parsed.documents) != 1:
+            return None
+        node = parsed.documents[0].data
+    if not is_object_shaped(node):
+        return None
+    from .objects import _make  # one constructor for every object
+
+    inner = _make(node, obj.document, pointer, obj.ref.item)
+    return inner
 
 
-def _expand(node: Any, pointer: str, path: tuple[str, ...]) -> Iterator[tuple[Any, str, tuple[str, ...]]]:
+def _role(template: str | None, captures: tuple[str, ...], node: Any) -> str | None:
+    if not template:
+        return None
+    kind = node.get("kind") if isinstance(node, dict) else None
+    try:
+        return template.format(*captures, kind=kind if isinstance(kind, str) else "object")
+    except (IndexError, KeyError, ValueError):
+        return template
+
+
+def _exists(node: Any, path: Tokens) -> bool:
+    return any(found is not None for found, _, _ in _expand(node, "", path))
+
+
+def _expand(node: Any, pointer: str, path: Tokens) -> Iterator[tuple[Any, str, tuple[str, ...]]]:
     """Every node matching ``path`` (with ``*`` wildcards) below ``node``, with its pointer and captures."""
     frontier: list[tuple[Any, str, tuple[str, ...]]] = [(node, pointer, ())]
     for token in path:
@@ -139,11 +280,15 @@ def _expand(node: Any, pointer: str, path: tuple[str, ...]) -> Iterator[tuple[An
                         following.append((child, f"{current_ptr}/{escape_pointer_token(key)}", (*captures, key)))
                 elif isinstance(current, list):
                     for index, child in enumerate(current):
-                        label = _item_label(child, index)
-                        following.append((child, f"{current_ptr}/{index}", (*captures, label)))
-            elif isinstance(current, dict) and token in current:
-                following.append((current[token], f"{current_ptr}/{escape_pointer_token(token)}", captures))
+                        following.append((child, f"{current_ptr}/{index}", (*captures, _item_label(child, index))))
+            elif isinstance(current, dict):
+                if token in current:
+                    following.append((current[token], f"{current_ptr}/{escape_pointer_token(token)}", captures))
+            elif isinstance(current, list) and token.isdigit() and int(token) < len(current):
+                following.append((current[int(token)], f"{current_ptr}/{token}", captures))
         frontier = following
+        if not frontier:
+            break
     yield from frontier
 
 
@@ -156,27 +301,333 @@ def _item_label(item: Any, index: int) -> str:
     return str(index)
 
 
-def _make_view(obj: K8sObject, node: Any, pointer: str, location: PodLocation,
-               captures: tuple[str, ...]) -> PodView | None:
-    if not isinstance(node, dict):
-        return None
-    if location.shape == "template":
+def _make_view(obj: K8sObject, node: dict[str, Any], pointer: str, location: PodLocation,
+               role: str | None) -> PodView | None:
+    shape = location.shape
+    if shape == "template":
         spec = node.get("spec")
         metadata = node.get("metadata")
         spec_pointer = f"{pointer}/spec"
-    else:
-        spec, metadata, spec_pointer = node, None, pointer
+    elif shape == "podspec":
+        spec, spec_pointer = node, pointer
+        metadata = _first(node, location.metadata) if location.metadata else None
+    else:  # container: one container-shaped block is the pod's main container
+        spec, spec_pointer, metadata = {}, pointer, None
     if not isinstance(spec, dict):
         return None
-    role = location.role.format(*captures) if location.role else None
-    view = PodView(obj, pointer, spec_pointer, spec, metadata if isinstance(metadata, dict) else {}, role)
-    for list_name in CONTAINER_LISTS:
-        items = spec.get(list_name)
-        if not isinstance(items, list):
-            continue
-        for index, item in enumerate(items):
-            if isinstance(item, dict):
-                name = item.get("name")
-                view.containers.append(Container(list_name, index, name if isinstance(name, str) else None, item,
-                                                 f"{spec_pointer}/{list_name}/{index}"))
+    view = PodView(obj, pointer, spec_pointer, spec, metadata if isinstance(metadata, dict) else {}, role,
+                   traits=location.traits, partial=location.partial, shape=shape,
+                   required_container=location.required_container)
+    if location.defaults:
+        _apply_defaults(view, obj, node, location.defaults)
+    locations = location.containers if location.containers is not None else (
+        _BLOCK_CONTAINER if shape == "container" else _DEFAULT_CONTAINERS)
+    seen: set[str] = set()
+    base = node if shape == "container" else spec
+    for where in locations:
+        for item, item_ptr, _ in _expand(base, spec_pointer, where.path):
+            if not isinstance(item, dict) or item_ptr in seen:
+                continue
+            seen.add(item_ptr)
+            last = item_ptr.rsplit("/", 1)[1]
+            listed = bool(where.path) and (where.path[-1] == "*" or where.path[-1].isdigit())
+            index = int(last) if listed and last.isdigit() else 0
+            if listed and len(where.path) > 1:
+                list_name = where.path[-2]
+            else:
+                list_name = where.path[-1] if where.path else CONTAINER_KINDS[where.kind]
+            view.containers.append(_container(where, item, item_ptr, list_name, index, obj, block=not listed))
+    _apply_patches(view, obj, node, location.defaults)
     return view
+
+
+def _container(where: ContainerLocation, item: dict[str, Any], pointer: str, list_name: str, index: int,
+               obj: K8sObject, block: bool) -> Container:
+    data = item
+    origins: dict[str, str] = {}
+    if where.fields or where.defaults:
+        data = dict(item)
+        for field_name, source in where.fields:
+            if source in item:
+                data[field_name] = item[source]
+                origins[field_name] = pointer_join(pointer, source)
+        for source in where.defaults:
+            for node, node_ptr, _ in _expand(obj.data, obj.base, source.path):
+                if not isinstance(node, dict):
+                    continue
+                for key in source.fields if source.fields is not None else tuple(node):
+                    if key in node and data.get(key) is None:
+                        data[key] = node[key]
+                        origins[key] = pointer_join(node_ptr, key)
+    name = item.get("name")
+    return Container(list_name, index, name if isinstance(name, str) and name else where.name, data, pointer,
+                     where.kind, block, origins, dict(where.sizing), where.inherits)
+
+
+def _first(node: Any, path: Tokens) -> Any:
+    for found, _, _ in _expand(node, "", path):
+        return found
+    return None
+
+
+def _apply_defaults(view: PodView, obj: K8sObject, node: dict[str, Any], sources: tuple[DefaultSource, ...]) -> None:
+    spec = None
+    for source in sources:
+        if source.patch:
+            continue
+        base, base_ptr = (node, view.pointer) if source.relative_to == "pod" else (obj.data, obj.base)
+        for found, found_ptr, _ in _expand(base, base_ptr, source.path):
+            if not isinstance(found, dict):
+                continue
+            for key in source.fields if source.fields is not None else tuple(found):
+                if key in found and found[key] is not None and view.spec.get(key) is None and (
+                        spec is None or key not in spec or spec[key] is None):
+                    if spec is None:
+                        spec = dict(view.spec)
+                    spec[key] = found[key]
+                    view.origins[key] = pointer_join(found_ptr, key)
+    if spec is not None:
+        view.spec = spec
+
+
+def _apply_patches(view: PodView, obj: K8sObject, node: dict[str, Any], sources: tuple[DefaultSource, ...]) -> None:
+    """Pod-spec patches held in strings (Argo's podSpecPatch): their fields override the pod's own."""
+    for source in sources:
+        if not source.patch:
+            continue
+        base, base_ptr = (node, view.pointer) if source.relative_to == "pod" else (obj.data, obj.base)
+        for text, text_ptr, _ in _expand(base, base_ptr, source.path):
+            if text is None or text == "":
+                continue
+            patch = _parse_patch(text)
+            if patch is None:
+                view.partial = True  # a templated or broken patch: the pod's final fields are unknown
+                continue
+            spec = dict(view.spec)
+            for key, value in patch.items():
+                if key == "containers" and isinstance(value, list):
+                    _patch_containers(view, value, text_ptr)
+                elif source.fields is None or key in source.fields:
+                    spec[key] = value
+                    view.origins[key] = text_ptr
+            view.spec = spec
+
+
+def _parse_patch(text: Any) -> dict[str, Any] | None:
+    if isinstance(text, dict):
+        return text
+    if not isinstance(text, str) or "{{" in text:
+        return None
+    parsed = parse_yaml(text)
+    if parsed.error or len(parsed.documents) != 1 or not isinstance(parsed.documents[0].data, dict):
+        return None
+    return parsed.documents[0].data
+
+
+def _patch_containers(view: PodView, patches: list[Any], text_ptr: str) -> None:
+    by_name = {c.name: c for c in view.containers if c.name}
+    for patch in patches:
+        if not isinstance(patch, dict):
+            continue
+        target = by_name.get(patch.get("name"))
+        if target is None:
+            continue
+        data = dict(target.data)
+        for key, value in patch.items():
+            if key != "name":
+                data[key] = value
+                target.origins[key] = text_ptr
+        target.data = data
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the table (the built-in file and users' rows share one syntax and one validator)
+
+
+class TableError(ValueError):
+    """A row of a workload table is wrong; the message names the file, the entry and the field."""
+
+
+def parse_rows(data: Any, origin: str) -> list[TableRow]:
+    """Rows from workloads.yaml-shaped data (``{workloads: [...]}`` or the list itself)."""
+    entries = data.get("workloads") if isinstance(data, dict) else data
+    if not isinstance(entries, list):
+        raise TableError(f"{origin}: expected a 'workloads' list of rows")
+    return [_row(entry, f"{origin}: workloads[{number}]") for number, entry in enumerate(entries)]
+
+
+def parse_table(data: Any, origin: str) -> WorkloadTable:
+    """Build the table from workloads.yaml-shaped data; errors name the offending entry."""
+    return _build(parse_rows(data, origin))
+
+
+def _build(rows: list[TableRow]) -> WorkloadTable:
+    by_kind: dict[str, list[PodLocation]] = {}
+    references: dict[str, list[Tokens]] = {}
+    for row in rows:
+        for kind in row.kinds:
+            by_kind.setdefault(kind, []).extend(row.pods)
+            if row.references:
+                references.setdefault(kind, []).extend(row.references)
+    return WorkloadTable(by_kind, references, rows)
+
+
+def _fail(where: str, message: str) -> TableError:
+    return TableError(f"{where}: {message}")
+
+
+def _keys(entry: dict[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(entry) - allowed)
+    if unknown:
+        raise _fail(where, f"unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
+
+
+def _pointer(value: Any, where: str, allow_empty: bool = True) -> Tokens:
+    if not isinstance(value, str):
+        raise _fail(where, "a pointer must be a string such as /spec/template")
+    if value == "":
+        if not allow_empty:
+            raise _fail(where, "the pointer must not be empty")
+        return ()
+    if not value.startswith("/"):
+        raise _fail(where, f"pointer {value!r} must start with '/'")
+    return tuple(t.replace("~1", "/").replace("~0", "~") for t in value[1:].split("/"))
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise _fail(where, "expected a list of strings")
+    return tuple(value)
+
+
+def _row(entry: Any, where: str) -> TableRow:
+    if not isinstance(entry, dict):
+        raise _fail(where, "a row is a mapping with 'kinds' and 'pods'")
+    kinds = entry.get("kinds")
+    label = f"{where} ({', '.join(map(str, kinds))})" if isinstance(kinds, list) and kinds else where
+    _keys(entry, {"kinds", "pods", "references"}, label)
+    if not isinstance(kinds, list) or not kinds:
+        raise _fail(label, "needs a non-empty 'kinds' list (group/Kind, core kinds bare: Pod, batch/Job)")
+    for kind in kinds:
+        if not isinstance(kind, str) or not kind or kind.count("/") > 1 or kind.endswith("/") or " " in kind:
+            raise _fail(label, f"kinds: {kind!r} is not group/Kind (core kinds bare: Pod)")
+    pods = entry.get("pods", [])
+    if not isinstance(pods, list) or ("pods" not in entry and "references" not in entry):
+        raise _fail(label, "needs a 'pods' list (or 'references' only)")
+    references = tuple(_pointer(p, f"{label}: references[{n}]", allow_empty=False)
+                       for n, p in enumerate(entry.get("references") or []))
+    if "references" in entry and not isinstance(entry["references"], list):
+        raise _fail(label, "references: expected a list of pointers")
+    return TableRow(tuple(kinds), tuple(_pod(pod, f"{label}: pods[{n}]") for n, pod in enumerate(pods)), references,
+                    where)
+
+
+_POD_KEYS = {"path", "shape", "role", "traits", "containers", "metadata", "defaults", "when", "partial",
+             "required_container"}
+
+
+def _pod(pod: Any, where: str) -> PodLocation:
+    if not isinstance(pod, dict) or "path" not in pod:
+        raise _fail(where, "each pod entry needs a 'path' pointer")
+    _keys(pod, _POD_KEYS, where)
+    shape = pod.get("shape", "template")
+    if shape not in SHAPES:
+        raise _fail(where, f"unknown shape {shape!r} (one of {', '.join(SHAPES)})")
+    role = pod.get("role")
+    if role is not None:
+        if not isinstance(role, str):
+            raise _fail(where, "role must be a string")
+        try:
+            role.format(*(["x"] * 10), kind="Kind")
+        except (IndexError, KeyError, ValueError) as exc:
+            raise _fail(where, f"role {role!r} is not a valid template ({{0}}, {{1}}, {{kind}}): {exc}") from None
+    containers = None
+    if "containers" in pod:
+        if not isinstance(pod["containers"], list):
+            raise _fail(where, "containers: expected a list of container locations")
+        containers = tuple(_container_location(c, f"{where}: containers[{n}]")
+                           for n, c in enumerate(pod["containers"]))
+    defaults = tuple(_default(d, f"{where}: defaults[{n}]") for n, d in enumerate(_list(pod, "defaults", where)))
+    when = tuple(_pointer(p, f"{where}: when[{n}]", allow_empty=False) for n, p in enumerate(_list(pod, "when", where)))
+    for flag in ("partial",):
+        if flag in pod and not isinstance(pod[flag], bool):
+            raise _fail(where, f"{flag} must be true or false")
+    required = pod.get("required_container")
+    if required is not None and not isinstance(required, str):
+        raise _fail(where, "required_container must be a container name")
+    return PodLocation(
+        _pointer(pod["path"], f"{where}: path"), shape, role,
+        frozenset(_strings(pod["traits"], f"{where}: traits")) if "traits" in pod else frozenset(),
+        containers, _pointer(pod["metadata"], f"{where}: metadata") if "metadata" in pod else None, defaults, when,
+        bool(pod.get("partial", False)), required)
+
+
+def _list(entry: dict[str, Any], key: str, where: str) -> list[Any]:
+    value = entry.get(key) or []
+    if not isinstance(value, list):
+        raise _fail(where, f"{key}: expected a list")
+    return value
+
+
+def _container_location(entry: Any, where: str) -> ContainerLocation:
+    if not isinstance(entry, dict) or "path" not in entry:
+        raise _fail(where, "each container location needs a 'path' pointer (relative to the pod spec)")
+    _keys(entry, {"path", "kind", "name", "fields", "sizing", "inherits", "defaults"}, where)
+    kind = entry.get("kind", "main")
+    if kind not in CONTAINER_KINDS:
+        raise _fail(where, f"unknown container kind {kind!r} (main, init or sidecar)")
+    name = entry.get("name")
+    if name is not None and not isinstance(name, str):
+        raise _fail(where, "name must be a string")
+    fields = entry.get("fields") or {}
+    if not isinstance(fields, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in fields.items()):
+        raise _fail(where, "fields: expected a mapping of container field -> the block's field")
+    sizing = entry.get("sizing") or {}
+    if not isinstance(sizing, dict) or not all(isinstance(v, str) and v for v in sizing.values()):
+        raise _fail(where, "sizing: expected a mapping such as {limits.memory: operator}")
+    unknown = sorted(set(sizing) - SIZING_KEYS)
+    if unknown:
+        raise _fail(where, f"sizing: unknown key {unknown[0]!r} (one of {', '.join(sorted(SIZING_KEYS))})")
+    if "inherits" in entry and not isinstance(entry["inherits"], bool):
+        raise _fail(where, "inherits must be true or false")
+    defaults = tuple(_default(d, f"{where}: defaults[{n}]") for n, d in enumerate(_list(entry, "defaults", where)))
+    return ContainerLocation(_pointer(entry["path"], f"{where}: path"), kind, name, tuple(fields.items()),
+                             tuple(sizing.items()), bool(entry.get("inherits", False)), defaults)
+
+
+def _default(entry: Any, where: str) -> DefaultSource:
+    if not isinstance(entry, dict):
+        raise _fail(where, "a defaults entry is a mapping with 'path' (or 'pod_path') and optional 'fields'")
+    _keys(entry, {"path", "pod_path", "fields", "patch"}, where)
+    if ("path" in entry) == ("pod_path" in entry):
+        raise _fail(where, "give exactly one of 'path' (relative to the object) or 'pod_path' (relative to the pod)")
+    key = "path" if "path" in entry else "pod_path"
+    fields = _strings(entry["fields"], f"{where}: fields") if "fields" in entry else None
+    if "patch" in entry and not isinstance(entry["patch"], bool):
+        raise _fail(where, "patch must be true or false")
+    return DefaultSource(_pointer(entry[key], f"{where}: {key}"), fields,
+                         "object" if key == "path" else "pod", bool(entry.get("patch", False)))
+
+
+@cache
+def builtin_table() -> WorkloadTable:
+    text = resources.files("kml_lint").joinpath("workloads.yaml").read_text(encoding="utf-8")
+    result = parse_yaml(text)
+    if result.error or not result.documents:
+        raise ValueError(f"workloads.yaml does not parse: {result.error}")
+    return parse_table(result.documents[0].data, "workloads.yaml")
+
+
+def load_table_file(path: str, base: WorkloadTable | None = None) -> WorkloadTable:
+    """``base`` (the built-in table by default) extended with the rows of a YAML file in the table's syntax."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TableError(f"{path}: cannot read the workload table: {exc}") from None
+    result = parse_yaml(text)
+    if result.error is not None:
+        raise TableError(f"{path}:{result.error.line}:{result.error.col}: {result.error.message}")
+    if len(result.documents) != 1:
+        raise TableError(f"{path}: expected exactly one YAML document")
+    return (base or builtin_table()).extended(result.documents[0].data, path)

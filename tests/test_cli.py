@@ -77,8 +77,8 @@ def test_select_ignore_by_id_name_and_prefix(tmp_path: Path) -> None:
     path = str(EXAMPLES / "train-job.yaml")
     _, out, _ = run(path, "--select", "KML3,plaintext-secret-env")
     assert {line.split()[2] for line in out.splitlines()[:-1]} == {"KML301", "KML401"}
-    _, out, _ = run(path, "--ignore", "KML1", "--ignore", "KML4,job-missing-ttl,KML8")
-    assert {line.split()[2] for line in out.splitlines()[:-1]} == {"KML201", "KML202", "KML301"}
+    _, out, _ = run(path, "--ignore", "KML1", "--ignore", "KML4,job-missing-ttl,KML8,KML0")
+    assert {line.split()[2] for line in out.splitlines()[:-1]} == {"KML201", "KML202", "KML301", "KML601"}
     _, out, _ = run(path, "--select", "KML4", "--ignore", "KML402")  # the longer selector wins
     assert {line.split()[2] for line in out.splitlines()[:-1]} == {"KML401"}
     code, _, err = run(path, "--select", "KML9,no-such-rule")

@@ -87,6 +87,8 @@ def _tolerates(toleration: Any, key: str, value: str | None) -> bool:
 def missing_toleration(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hit]:
     if ctx.platform and ctx.platform in params.get("auto_toleration_platforms", []):
         return
+    if view.partial:
+        return  # the pod's tolerations are completed in another object (a referenced runtime, a templated patch)
     tolerations = view.spec.get("tolerations")
     tolerations = tolerations if isinstance(tolerations, list) else []
     shared = params.get("any_vendor_taints", [])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -32,9 +33,12 @@ def parse_image(reference: str) -> ImageRef:
     return ImageRef(rest, None, digest or None)
 
 
+_SHELL_VARIABLE = re.compile(r"\$[A-Za-z_]")
+
+
 def is_unresolved(reference: str) -> bool:
-    """Templated references (Helm, Argo, env expansion) cannot be judged until rendered."""
-    return any(marker in reference for marker in _TEMPLATE_MARKERS)
+    """Templated references (Helm, Argo, env expansion, envsubst's $IMAGE) cannot be judged until rendered."""
+    return any(marker in reference for marker in _TEMPLATE_MARKERS) or _SHELL_VARIABLE.search(reference) is not None
 
 
 _PARAMS = {

@@ -28,10 +28,6 @@ _ADVICE = {
 _DISPLAY = {"cpu": "CPU"}
 
 
-def _present(value: Any) -> bool:
-    return value is not None and value != ""
-
-
 @check("resources.missing", target="container", params=_PARAMS)
 def missing_resources(ctx: Any, view: Any, container: Any, params: dict[str, Any]) -> Iterator[Hit]:
     """A container lacks some of ``params.resources`` in ``params.section``.
@@ -39,14 +35,15 @@ def missing_resources(ctx: Any, view: Any, container: Any, params: dict[str, Any
     For requests, a limit counts: Kubernetes copies a limit into an absent request.
     """
     section = params["section"]
-    requests = container.mapping("resources", "requests")
-    limits = container.mapping("resources", "limits")
     missing = []
     for resource in params["resources"]:
-        if section == "limits":
-            found = _present(limits.get(resource))
-        else:
-            found = _present(requests.get(resource)) or _present(limits.get(resource))
+        # Container-shaped blocks of custom resources: the operator may size the container itself (Spark's
+        # cores/memory, KServe's webhook defaults), or the block may inherit from another object (None).
+        found = container.declares(section, resource)
+        if found is None:
+            continue
+        if not found and section == "requests":
+            found = bool(container.declares("limits", resource))
         if not found:
             missing.append(resource)
     if not missing:

@@ -19,7 +19,7 @@ SCHEMA_VERSION = 1
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
     obj = finding.obj
-    return {
+    out = {
         "rule": finding.rule_id,
         "name": finding.rule_name,
         "severity": finding.severity.label,
@@ -36,6 +36,11 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "suppression": None if finding.suppression is None else {
             "kind": finding.suppression.kind, "reason": finding.suppression.reason},
     }
+    # Inside a pod template: its role in the object and the container (absent for object-level findings).
+    for key, value in (("role", finding.role), ("container", finding.container)):
+        if value is not None:
+            out[key] = value
+    return out
 
 
 def _indented(value: Any, level: int) -> str:

@@ -98,6 +98,7 @@ def descriptor(rule: Rule) -> sarif.ReportingDescriptor:
 
 
 def _logical_location(finding: Finding) -> list[sarif.LogicalLocation] | None:
+    """The object, and (for findings inside a pod template) the pod's role and container under it."""
     obj = finding.obj
     if obj.kind is None:
         return None
@@ -105,12 +106,19 @@ def _logical_location(finding: Finding) -> list[sarif.LogicalLocation] | None:
     qualified = "/".join(part for part in (obj.kind, obj.namespace, name) if part)
     properties = {key: value for key, value in (("apiVersion", obj.api_version), ("kind", obj.kind),
                                                  ("namespace", obj.namespace), ("name", obj.name),
-                                                 ("generateName", obj.generate_name), ("pointer", finding.pointer))
+                                                 ("generateName", obj.generate_name), ("pointer", finding.pointer),
+                                                 ("role", finding.role), ("container", finding.container))
                   if value is not None}
     location = sarif.LogicalLocation(fully_qualified_name=qualified, kind="resource", properties=properties)
     if name:
         location.name = name
-    return [location]
+    locations = [location]
+    inside = [part for part in (finding.role, finding.container) if part]
+    if inside:
+        # "PyTorchJob/ml/bert-ft/replica Worker/container pytorch": where in the object, as people say it
+        locations.append(sarif.LogicalLocation(name=inside[-1], fully_qualified_name="/".join([qualified, *inside]),
+                                               kind="member"))
+    return locations
 
 
 def result(finding: Finding, rule_index: int, cwd: str) -> sarif.Result:
