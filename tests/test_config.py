@@ -132,3 +132,23 @@ def test_explicit_config_and_missing_file(tmp_path: Path) -> None:
     assert rules_found(out) == {"KML501"}
     code, _, err = cli("job.yaml", "--config", "nope.yaml", cwd=tmp_path)
     assert code == 2 and "nope.yaml" in err
+
+
+def test_configuration_adds_custom_workloads(tmp_path: Path) -> None:
+    """Users teach kml-lint their own CRDs in the configuration, in the workload table's own syntax."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "trainer.yaml").write_text(
+        "apiVersion: acme.io/v1\nkind: Trainer\nmetadata: {name: bert}\nspec:\n  stages:\n"
+        "    - name: pretrain\n      pod:\n        spec:\n          containers:\n"
+        "            - {name: t, image: \"acme/trainer:latest\"}\n")
+    code, out, _ = cli("trainer.yaml", "--select", "KML301", "--format", "json", cwd=tmp_path)
+    assert json.loads(out)["findings"] == []  # an unknown kind: no pod templates
+    (tmp_path / ".kml-lint.yaml").write_text(
+        "workloads:\n  - kinds: [acme.io/Trainer]\n    pods:\n      - {path: /spec/stages/*/pod, role: 'stage {0}'}\n")
+    code, out, _ = cli("trainer.yaml", "--select", "KML301", "--format", "json", cwd=tmp_path)
+    findings = json.loads(out)["findings"]
+    assert code == 0 and [f["rule"] for f in findings] == ["KML301"]
+    assert findings[0]["message"].startswith("Trainer bert, stage pretrain, container t:")
+    (tmp_path / ".kml-lint.yaml").write_text("workloads:\n  - kinds: [acme.io/Trainer]\n")
+    code, _, err = cli("trainer.yaml", cwd=tmp_path)
+    assert code == 2 and "workloads" in err
