@@ -127,6 +127,24 @@ def near(left_path: str, left_namespace: str | None, right_path: str, right_name
     return left_path == right_path or os.path.dirname(left_path) == os.path.dirname(right_path)
 
 
+class Presence:
+    """Whether anything is ``near`` and namespace-compatible with (path, namespace), answered in constant time.
+
+    Near and compatible means: the same namespace when both objects name one, else the same folder.
+    """
+
+    def __init__(self, items: list[tuple[str, str | None]]) -> None:
+        self.namespaces = {namespace for _, namespace in items if namespace is not None}
+        self.folders = {os.path.dirname(path) for path, _ in items}
+        self.folders_without_namespace = {os.path.dirname(path) for path, namespace in items if namespace is None}
+
+    def near(self, path: str, namespace: str | None) -> bool:
+        folder = os.path.dirname(path)
+        if namespace is None:
+            return folder in self.folders
+        return namespace in self.namespaces or folder in self.folders_without_namespace
+
+
 class Nearby:
     """Items indexed by folder and by namespace, so that finding what is ``near`` an object costs what is
     near it, not the whole run (a run over a monorepo holds thousands of workloads)."""
@@ -312,47 +330,74 @@ class Pods(NamedTuple):
     path: str
 
 
+class _Labels:
+    """Pod templates' labels, inverted (label -> templates): a selector is answered by intersecting a few sets."""
+
+    def __init__(self) -> None:
+        self.index: dict[tuple[str, str], set[int]] = {}
+        self.any_labels = False  # an operator labels some of these pods itself: they may match anything
+        self._next = 0
+
+    def add(self, labels: Labels | None) -> None:
+        if labels is None:
+            self.any_labels = True
+            return
+        self._next += 1
+        for pair in labels:
+            self.index.setdefault(pair, set()).add(self._next)
+
+    def selects(self, selector: Labels) -> bool:
+        if self.any_labels:
+            return True
+        matches: set[int] | None = None
+        for pair in selector:
+            found = self.index.get(pair)
+            if not found:
+                return False
+            matches = set(found) if matches is None else matches & found
+            if not matches:
+                return False
+        return bool(matches)
+
+
 class _PodIndex:
-    """Pod templates' labels by namespace, inverted (label -> templates), so that a selector is answered
-    by intersecting a few sets instead of comparing with every template of the run."""
+    """The run's pod templates by namespace and by folder, each with its labels inverted, so that a Service is
+    compared with the pods near it (the same namespace when both name one, else the same folder) at the cost of
+    a few set intersections, not with every template of the run."""
 
     def __init__(self, pods: list[Pods]) -> None:
-        self.folders = {os.path.dirname(p.path) for p in pods}
-        self.buckets: dict[str | None, tuple[dict[tuple[str, str], set[int]], list[bool]]] = {}
+        self.by_namespace: dict[str, _Labels] = {}
+        self.by_folder: dict[str, _Labels] = {}
+        self.by_folder_without_namespace: dict[str, _Labels] = {}
         for pod in pods:
-            index, wildcard = self.buckets.setdefault(pod.namespace, ({}, [False]))
+            folder = os.path.dirname(pod.path)
+            targets = [self.by_folder.setdefault(folder, _Labels())]
+            if pod.namespace is None:
+                targets.append(self.by_folder_without_namespace.setdefault(folder, _Labels()))
+            else:
+                targets.append(self.by_namespace.setdefault(pod.namespace, _Labels()))
             for labels in pod.labels:
-                if labels is None:
-                    wildcard[0] = True  # an operator labels these pods: they may match anything
-                    continue
-                number = id(labels)
-                for pair in labels:
-                    index.setdefault(pair, set()).add(number)
+                for target in targets:
+                    target.add(labels)
 
-    def selects(self, namespace: str | None, selector: Labels) -> bool:
-        """Whether any template in a namespace compatible with ``namespace`` carries every label of ``selector``."""
-        names = self.buckets if namespace is None else [n for n in (namespace, None) if n in self.buckets]
-        for name in names:
-            index, wildcard = self.buckets[name]
-            if wildcard[0]:
-                return True
-            matches: set[int] | None = None
-            for pair in selector:
-                found = index.get(pair, set())
-                matches = set(found) if matches is None else matches & found
-                if not matches:
-                    break
-            if matches:
-                return True
-        return False
+    def beside(self, path: str) -> bool:
+        return os.path.dirname(path) in self.by_folder
+
+    def selects(self, path: str, namespace: str | None, selector: Labels) -> bool:
+        folder = os.path.dirname(path)
+        if namespace is None:
+            pools = [self.by_folder.get(folder)]
+        else:
+            pools = [self.by_namespace.get(namespace), self.by_folder_without_namespace.get(folder)]
+        return any(pool is not None and pool.selects(selector) for pool in pools)
 
 
 def _finish_service(facts: list[Any], params: dict[str, Any]) -> Iterator[RunHit]:
     pods = _PodIndex([f for f in facts if isinstance(f, Pods)])
     for service in (f for f in facts if isinstance(f, Selecting)):
-        if service.site.path not in pods.folders and os.path.dirname(service.site.path) not in pods.folders:
+        if not pods.beside(service.site.path):
             continue  # no pod template beside it (same file or folder): its workload is linted elsewhere
-        if pods.selects(service.namespace, service.selector):
+        if pods.selects(service.site.path, service.namespace, service.selector):
             continue
         shown = ", ".join(f"{key}={value}" for key, value in service.selector)
         yield RunHit(service.site,

@@ -490,34 +490,34 @@ def _bound_accounts(obj: K8sObject) -> tuple[tuple[str | None, str], ...]:
 
 
 def _finish_token(facts: list[Any], params: dict[str, Any]) -> Iterator[RunHit]:
-    from .crossobject import near
+    # Per account name, what exists near a pod (same namespace, else same folder): answered in constant time,
+    # so a run over a monorepo costs what its objects cost, not their pairs.
+    from .crossobject import Presence
 
-    # Indexed by account name: a pod is compared with the accounts and bindings of its own account only.
-    accounts: dict[str, list[AccountSetting]] = {}
-    granted: dict[str, list[tuple[str | None, str]]] = {}
+    settings: dict[str, list[tuple[str, str | None]]] = {}
+    disabled: dict[str, list[tuple[str, str | None]]] = {}
+    grants: dict[str, list[tuple[str, str | None]]] = {}
     for fact in facts:
         if isinstance(fact, AccountSetting):
-            accounts.setdefault(fact.name, []).append(fact)
+            settings.setdefault(fact.name, []).append((fact.path, fact.namespace))
+            if fact.automount is False:
+                disabled.setdefault(fact.name, []).append((fact.path, fact.namespace))
         elif isinstance(fact, Granted):
             for namespace, name in fact.accounts:
-                granted.setdefault(name, []).append((namespace, fact.path))
+                grants.setdefault(name, []).append((fact.path, namespace))
+    defined = {name: Presence(items) for name, items in settings.items()}
+    turned_off = {name: Presence(items) for name, items in disabled.items()}
+    bound = {name: Presence(items) for name, items in grants.items()}
 
-    # Only accounts and bindings that belong with the pod count: the same namespace spelled out on both, or
-    # the same file or folder (so that one binding in a big repository does not silence every pod).
-    def matching(pod: PodToken) -> list[AccountSetting]:
-        return [a for a in accounts.get(pod.account, ()) if _compatible(a.namespace, pod.namespace)
-                and near(a.path, a.namespace, pod.site.path, pod.namespace)]
-
-    def is_granted(pod: PodToken) -> bool:
-        return any(_compatible(namespace, pod.namespace) and near(path, namespace, pod.site.path, pod.namespace)
-                   for namespace, path in granted.get(pod.account, ()))
+    def near(index: dict[str, Presence], pod: PodToken) -> bool:
+        found = index.get(pod.account)
+        return found is not None and found.near(pod.site.path, pod.namespace)
 
     for fact in facts:
         if not (isinstance(fact, tuple) and fact and isinstance(fact[0], PodToken)):
             continue
         for pod in fact:
-            settings = matching(pod)
-            if any(a.automount is False for a in settings) or is_granted(pod):
+            if near(turned_off, pod) or near(bound, pod):
                 continue  # the account turns the token off, or is given permissions the pod presumably uses
             if pod.account == "default":
                 yield RunHit(pod.site,
@@ -525,7 +525,7 @@ def _finish_token(facts: list[Any], params: dict[str, Any]) -> Iterator[RunHit]:
                              "the Kubernetes API; whoever compromises a process gets the token and whatever the "
                              "default account may do; set automountServiceAccountToken: false in the pod spec (or on "
                              "the namespace's default ServiceAccount)")
-            elif settings:
+            elif near(defined, pod):
                 yield RunHit(pod.site,
                              f"mounts an API token of service account {pod.account}, which no RoleBinding or "
                              "ClusterRoleBinding among the files linted together grants anything: unless it is bound "
