@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .checks import Hit, RunContext, RunHit, Site
+from .checks import Hit, RunContext, Site
 from .credentials import mask_all, redact
 from .findings import Finding, ObjectRef, Severity
 from .objects import InvalidDocument, K8sObject, locate, objects_of
@@ -257,33 +257,45 @@ class Engine:
         if fact is not None:
             result.facts.setdefault(rule.id, []).append(fact)
 
-    def finish_run(self, facts_by_file: list[tuple[str, dict[str, list[Any]]]]) -> list[FileResult]:
+    def finish_run(self, facts_by_file: list[tuple[str, dict[str, list[Any]]]],
+                   load: Any = None) -> Iterator[FileResult]:
         """Judge the run-scope rules over the facts every file collected (in file order).
 
-        Returns one result per file that receives findings, in file order: the files' own results were
-        already reported (streaming), so these follow them.
+        Yields the findings as they are judged, rule by rule, one result per run of consecutive findings in the
+        same file: the files' own results were already reported (streaming), so these follow them, and a run
+        with thousands of cross-object findings never holds them all. ``load`` reads back a site that was
+        spilled to disk (``spill.SiteSpill``).
         """
-        results: dict[str, FileResult] = {}
-        order = {path: index for index, (path, _) in enumerate(facts_by_file)}
+        known = {path for path, _ in facts_by_file}
         for rule in self._run_rules:
             facts = [fact for _, by_rule in facts_by_file for fact in by_rule.get(rule.id, ())]
             if not facts:
                 continue
+            current: FileResult | None = None
             try:
-                hits: list[RunHit] = list(rule.check.finish(facts, rule.params))
-            except Exception as exc:
-                self._run_error(results, rule, facts, exc)
-                continue
-            for site, message in hits:
-                if site.path not in order:
-                    continue  # a site always comes from a linted file; never invent one
-                finding = Finding(rule.id, rule.name, rule.severity, redact(f"{site.subject}: {message}"), site.path,
-                                  site.line, site.col, site.pointer, site.obj)
-                finding.fingerprint = _fingerprint(rule.id, site.path, site.obj, site.where)
-                results.setdefault(site.path, FileResult(site.path, supplement=True)).findings.append(finding)
-        for result in results.values():
-            result.findings.sort(key=Finding.sort_key)
-        return sorted(results.values(), key=lambda r: order[r.path])
+                for site, message in rule.check.finish(facts, rule.params):
+                    if site.path not in known:
+                        continue  # a site always comes from a linted file; never invent one
+                    if load is not None:
+                        site = load(site)
+                    finding = Finding(rule.id, rule.name, rule.severity, redact(f"{site.subject}: {message}"),
+                                      site.path, site.line, site.col, site.pointer, site.obj)
+                    finding.fingerprint = _fingerprint(rule.id, site.path, site.obj, site.where)
+                    if current is not None and current.path != site.path:
+                        yield _sorted(current)
+                        current = None
+                    if current is None:
+                        current = FileResult(site.path, supplement=True)
+                    current.findings.append(finding)
+            except Exception as exc:  # one failing rule must not stop the others
+                if current is not None:
+                    yield _sorted(current)
+                    current = None
+                error = self._run_error(rule, facts, exc, load)
+                if error is not None:
+                    yield error
+            if current is not None:
+                yield _sorted(current)
 
     def finish_files(self, results: list[FileResult]) -> None:
         """Judge the run-scope rules over in-memory results and add their findings to those results
@@ -291,22 +303,25 @@ class Engine:
         by_path: dict[str, FileResult] = {}
         for result in results:
             by_path.setdefault(result.path, result)
-        for extra in self.finish_run([(result.path, result.facts) for result in results]):
+        for extra in list(self.finish_run([(result.path, result.facts) for result in results])):
             target = by_path[extra.path]
             target.findings.extend(extra.findings)
             target.findings.sort(key=Finding.sort_key)
         for result in results:
             result.facts = {}
 
-    def _run_error(self, results: dict[str, FileResult], rule: Rule, facts: list[Any], exc: Exception) -> None:
+    def _run_error(self, rule: Rule, facts: list[Any], exc: Exception, load: Any = None) -> FileResult | None:
         """A run-scope rule that fails becomes one KML000, on the first site its facts recorded."""
         site = next((value for fact in facts for value in _sites(fact)), None)
         if site is None:
-            return
-        result = results.setdefault(site.path, FileResult(site.path, supplement=True))
+            return None
+        if load is not None:
+            site = load(site)
+        result = FileResult(site.path, supplement=True)
         self._emit(result, INTERNAL_ERROR, f"internal error in rule {rule.id} ({rule.name}) over the run: "
                    f"{type(exc).__name__}: {exc}; the other rules still ran (please report this with the "
                    "manifests)", site.line, site.col, pointer=site.pointer, obj=site.obj)
+        return result
 
     def _internal_error(self, result: FileResult, obj: K8sObject, what: str, exc: Exception) -> None:
         line, col = obj.locate(obj.base)
@@ -367,6 +382,11 @@ def worst(findings: Iterable[Finding]) -> Severity | None:
     return max(levels) if levels else None
 
 
+def _sorted(result: FileResult) -> FileResult:
+    result.findings.sort(key=Finding.sort_key)
+    return result
+
+
 def _fingerprint(rule_id: str, path: str, obj: ObjectRef, where: str) -> str:
     """The same fingerprint ``fingerprint`` computes, from a run-scope ``Site`` (the object is gone by then)."""
     return hashlib.sha256("\x1f".join([rule_id, path, obj.identity(), where]).encode("utf-8")).hexdigest()[:32]
@@ -374,7 +394,7 @@ def _fingerprint(rule_id: str, path: str, obj: ObjectRef, where: str) -> str:
 
 def _sites(fact: Any) -> Iterable[Site]:
     """The ``Site``s a fact holds (as itself, as an attribute, or inside tuples and lists), for error reports."""
-    if isinstance(fact, Site):
+    if isinstance(fact, Site) or type(fact).__name__ == "SpilledSite":
         yield fact
     elif isinstance(fact, (tuple, list)):
         for item in fact:

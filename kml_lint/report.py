@@ -24,19 +24,26 @@ class Summary:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     problems: list[tuple[str, str]] = field(default_factory=list)  # (path, message): folders, loops
     stats: Counter[str] = field(default_factory=Counter)  # what checks counted (objects per schema source)
-    _with_findings: set[str] = field(default_factory=set)
+    # Files that may still receive run-scope findings (they have cross-object facts) and were counted as
+    # clean: only those need remembering, not every file of the run.
+    _clean_with_facts: set[str] = field(default_factory=set)
 
     def add(self, result: FileResult) -> None:
-        if not result.supplement:  # run-scope findings for a file counted already
+        active = [f for f in result.findings if f.suppression is None]
+        if result.supplement:  # run-scope findings for a file reported (and counted) already
+            if active and result.path in self._clean_with_facts:
+                self._clean_with_facts.discard(result.path)
+                self.files_with_findings += 1
+        else:
             self.files += 1
             self.objects += result.objects
             self.cached += result.cached
+            if active:
+                self.files_with_findings += 1
+            elif result.facts:
+                self._clean_with_facts.add(result.path)
         self.stats.update(result.stats)
         self.results += len(result.findings)
-        active = [f for f in result.findings if f.suppression is None]
-        if active and result.path not in self._with_findings:
-            self._with_findings.add(result.path)
-            self.files_with_findings += 1
         for finding in active:
             self.by_severity[finding.severity] += 1
             self.by_rule[(finding.rule_id, finding.rule_name, finding.severity)] += 1

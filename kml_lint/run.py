@@ -24,6 +24,7 @@ from .findings import Finding
 from .registry import Rule
 from .report import RunReport, Summary
 from .source import DEFAULT_MAX_FILE_SIZE, SourceError, SourceText, decode, read_path
+from .spill import SiteSpill
 from .suppress import Suppressor, _path_glob, selector_matches
 from .workloads import WorkloadTable
 
@@ -226,6 +227,7 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
     total = len(found.targets)
     done = 0
     run_facts: list[tuple[str, dict[str, list[Any]]]] = []  # run-scope rules: small facts, not files
+    spill = SiteSpill()  # the facts' sites wait on disk until a finding needs one
     kept_directives: dict[str, list[Any]] = {}  # suppressions of files that may get run-scope findings
     for target in found.targets:
         if target.path == "-":  # piped from `helm template` or `kustomize build`: rendered manifests
@@ -242,17 +244,20 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
             continue
         run_layers.apply_run(result.findings)
         if result.facts:
-            run_facts.append((result.path, result.facts))
+            run_facts.append((result.path, spill.compact(result.facts)))
             if result.directives:
                 kept_directives[result.path] = result.directives
-            result.facts, result.directives = {}, []
         emit(result)
+        result.facts, result.directives = {}, []
     if hasattr(results, "close"):
         results.close()  # stops the worker pool
     # Cross-object (run-scope) rules: judged once every file has been seen; their findings follow.
-    for extra in linter.engine.finish_run(run_facts):
-        run_layers.apply_supplement(extra.findings, kept_directives.get(extra.path, []))
-        emit(extra)
+    try:
+        for extra in linter.engine.finish_run(run_facts, spill.load):
+            run_layers.apply_supplement(extra.findings, kept_directives.get(extra.path, []))
+            emit(extra)
+    finally:
+        spill.close()
     unused = run_layers.unused_config()
     if unused:
         emit(FileResult(unused[0].path, sorted(unused, key=Finding.sort_key)))

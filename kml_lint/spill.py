@@ -1,0 +1,64 @@
+"""Keep a run's cross-object facts small: the ``Site`` of each potential finding (its line, pointer, object
+and subject, several hundred bytes) goes to a temporary file, and the fact keeps only its path and where to
+read the rest. Memory then grows with the few fields the judging needs, not with everything a finding
+would show; the sites are read back only for the facts that do become findings."""
+
+from __future__ import annotations
+
+import pickle
+import sys
+import tempfile
+from typing import Any, NamedTuple
+
+from .checks import Site
+
+
+class SpilledSite(NamedTuple):
+    path: str  # what run-scope judging looks at (same file or folder)
+    offset: int  # where the full Site is in the spill file
+
+
+class SiteSpill:
+    def __init__(self) -> None:
+        self._file: Any = None  # created on first use: most runs have no cross-object facts to keep
+        self._shared: dict[Any, Any] = {}  # equal values of different files kept once (labels repeat a lot)
+
+    def compact(self, value: Any) -> Any:
+        """``value`` with every ``Site`` inside it replaced by a ``SpilledSite``, strings interned and equal
+        tuples shared (tuples and lists rebuilt)."""
+        if isinstance(value, Site):
+            return self._spill(value)
+        if isinstance(value, str):
+            return sys.intern(value)
+        if isinstance(value, tuple):
+            items = [self.compact(item) for item in value]
+            rebuilt = type(value)(*items) if hasattr(value, "_fields") else tuple(items)
+            try:
+                return self._shared.setdefault(rebuilt, rebuilt)
+            except TypeError:  # holds something unhashable
+                return rebuilt
+        if isinstance(value, list):
+            return [self.compact(item) for item in value]
+        if isinstance(value, dict):
+            return {key: self.compact(item) for key, item in value.items()}
+        return value
+
+    def _spill(self, site: Site) -> SpilledSite:
+        if self._file is None:
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close(), after the run
+        self._file.seek(0, 2)
+        offset = self._file.tell()
+        pickle.dump(site, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        return SpilledSite(sys.intern(site.path), offset)
+
+    def load(self, site: Any) -> Site:
+        """The full Site (a spilled one is read back from the file this run wrote; never from elsewhere)."""
+        if not isinstance(site, SpilledSite):
+            return site
+        self._file.seek(site.offset)
+        return pickle.load(self._file)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
