@@ -33,9 +33,9 @@ def rules_signature(rules: list[Any], settings: dict[str, Any]) -> str:
         if rule.source and os.path.isfile(rule.source):
             with open(rule.source, "rb") as handle:
                 digest.update(handle.read())
-    from importlib import resources
+    from .paths import package_file
 
-    digest.update(resources.files("kml_lint").joinpath("workloads.yaml").read_bytes())
+    digest.update(package_file("workloads.yaml").read_bytes())
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
     return digest.hexdigest()
 

@@ -11,11 +11,11 @@ import json
 import os
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from .objects import locate
+from .paths import package_file
 from .yamlfold import escape_pointer_token, parse_yaml
 
 CONFIG_NAMES = (".kml-lint.yaml", ".kml-lint.yml")
@@ -54,7 +54,7 @@ class Config:
 
 @cache
 def config_schema() -> dict[str, Any]:
-    text = resources.files("kml_lint").joinpath("meta/config.schema.json").read_text(encoding="utf-8")
+    text = package_file("meta", "config.schema.json").read_text(encoding="utf-8")
     return json.loads(text)
 
 

@@ -142,6 +142,10 @@ def generated_files(root: Path, rules: list[Rule]) -> dict[Path, str]:
     files = {readme: replace_between(text, PEERS_START, PEERS_END, peer_table(rules))}
     for rule in rules:
         files[root / "docs" / "rules" / f"{rule.id}.md"] = explain_markdown(rule)
+    from .registry import COMPILED_RULES, compiled_registry, rule_files, rules_dir
+
+    registry = compiled_registry(rule_files(rules_dir()))
+    files[root / "kml_lint" / COMPILED_RULES] = json.dumps(registry, indent=1, ensure_ascii=False) + "\n"
     return files
 
 

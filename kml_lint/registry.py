@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .checks import CheckSpec, get_check
 from .findings import Severity
+from .paths import package_file
 from .yamlfold import parse_yaml
 
 PROJECT_URL = "https://github.com/kml-lint/kml-lint"
@@ -62,22 +63,22 @@ class Rule:
 
 def rules_dir() -> Path:
     """The shipped rules: inside the package in a wheel, the repository's ``rules/`` in a source tree."""
-    packaged = resources.files("kml_lint").joinpath("rules")
+    packaged = package_file("rules")
     if packaged.is_dir():
-        return Path(str(packaged))
+        return packaged
     return Path(__file__).resolve().parent.parent / "rules"
 
 
 def schemas_dir() -> Path:
-    packaged = resources.files("kml_lint").joinpath("schemas")
+    packaged = package_file("schemas")
     if packaged.is_dir():
-        return Path(str(packaged))
+        return packaged
     return Path(__file__).resolve().parent.parent / "schemas"
 
 
 @cache
 def meta_schema() -> dict[str, Any]:
-    return json.loads(resources.files("kml_lint").joinpath("meta/rule.schema.json").read_text(encoding="utf-8"))
+    return json.loads(package_file("meta", "rule.schema.json").read_text(encoding="utf-8"))
 
 
 def validate_rule_data(data: Any, source: str) -> None:
@@ -171,18 +172,56 @@ def validate_params_for(check: CheckSpec, params: dict[str, Any], where: str) ->
         raise RuleError(f"{where}: parameter {name}: {first.message}")
 
 
+COMPILED_RULES = "compiled_rules.json"
+"""The shipped rule files, parsed ahead of time (written by ``python -m kml_lint.docs``, checked by a test):
+reading one JSON file at start-up instead of parsing every rule file's YAML."""
+
+
+def rule_files(directory: Path) -> list[Path]:
+    return [directory / entry for entry in sorted(os.listdir(directory)) if RULE_FILE.fullmatch(entry)]
+
+
+def rules_digest(paths: list[Path]) -> str:
+    """What the compiled registry was built from: every rule file's name and bytes."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def compiled_registry(paths: list[Path]) -> dict[str, Any]:
+    """The precompiled form of the shipped rule files (what ``compiled_rules.json`` holds)."""
+    entries = []
+    for path in paths:
+        parsed = parse_yaml(path.read_text(encoding="utf-8"))
+        entries.append({"file": path.name, "data": parsed.documents[0].data})
+    return {"format": 1, "digest": rules_digest(paths), "rules": entries}
+
+
+def _precompiled(directory: Path, paths: list[Path]) -> list[tuple[Path, dict[str, Any]]] | None:
+    """The rule data from the compiled registry, when it matches the rule files exactly (else None)."""
+    try:
+        compiled = json.loads(package_file(COMPILED_RULES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if compiled.get("format") != 1 or compiled.get("digest") != rules_digest(paths):
+        return None  # a rule file was edited since: read the files themselves
+    return [(directory / entry["file"], entry["data"]) for entry in compiled["rules"]]
+
+
 def load_rules(extra_dirs: Iterable[str] = (), validate_shipped: bool = False) -> list[Rule]:
     """The shipped rules (validated by the test suite, not at every start) plus users' rule folders."""
     rules: dict[str, Rule] = {}
     names: dict[str, str] = {}
     sources = [(rules_dir(), validate_shipped)] + [(Path(d), True) for d in extra_dirs]
-    for directory, validate in sources:
+    for number, (directory, validate) in enumerate(sources):
         if not directory.is_dir():
             raise RuleError(f"{directory}: rules folder not found")
-        for entry in sorted(os.listdir(directory)):
-            if not RULE_FILE.fullmatch(entry):
-                continue
-            rule = load_rule_file(directory / entry, validate)
+        paths = rule_files(directory)
+        ready = _precompiled(directory, paths) if number == 0 and not validate else None
+        loaded = ([build_rule(data, str(path), validate_params=False) for path, data in ready] if ready is not None
+                  else [load_rule_file(path, validate) for path in paths])
+        for rule in loaded:
             if rule.id in rules:
                 raise RuleError(f"{rule.source}: rule {rule.id} is already defined by {rules[rule.id].source}")
             if rule.name in names:

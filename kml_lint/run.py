@@ -8,7 +8,6 @@ bounded by the largest file plus the findings. Output is identical whatever ``jo
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 import os
 import sys
 from collections import Counter
@@ -178,6 +177,8 @@ def _worker_lint(target: Target) -> FileResult:
 
 def _parallel(linter: FileLinter, targets: list[Target], jobs: int) -> Iterator[FileResult]:
     """Results in target order from ``jobs`` worker processes (forked: rules and checks are inherited)."""
+    import multiprocessing
+
     context = multiprocessing.get_context("fork")
     chunk = max(1, min(16, len(targets) // (jobs * 8) or 1))
     with context.Pool(jobs, initializer=_worker_init, initargs=(linter,)) as pool:
@@ -185,11 +186,12 @@ def _parallel(linter: FileLinter, targets: list[Target], jobs: int) -> Iterator[
 
 
 def _jobs(requested: int | None, files: int) -> int:
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1  # no fork (Windows): one process
-    if requested is not None:
-        return max(1, requested)
-    return usable_cpus() if files > HANDFUL else 1
+    wanted = max(1, requested) if requested is not None else (usable_cpus() if files > HANDFUL else 1)
+    if wanted == 1:
+        return 1
+    import multiprocessing  # only when worker processes are wanted: it costs a one-file run's start-up
+
+    return wanted if "fork" in multiprocessing.get_all_start_methods() else 1  # no fork (Windows): one process
 
 
 def lint_paths(options: RunOptions, stdin: bytes | None = None,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pickle
 import sys
-import tempfile
 from typing import Any, NamedTuple
 
 from .checks import Site
@@ -45,6 +44,8 @@ class SiteSpill:
 
     def _spill(self, site: Site) -> SpilledSite:
         if self._file is None:
+            import tempfile
+
             self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close(), after the run
         self._file.seek(0, 2)
         offset = self._file.tell()

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from .objects import K8sObject, is_object_shaped, pointer_join
+from .paths import package_file
 from .yamlfold import escape_pointer_token, parse_yaml
 
 CONTAINER_LISTS = ("containers", "initContainers")  # ephemeralContainers are debugging aids: skipped
@@ -611,7 +611,7 @@ def _default(entry: Any, where: str) -> DefaultSource:
 
 @cache
 def builtin_table() -> WorkloadTable:
-    text = resources.files("kml_lint").joinpath("workloads.yaml").read_text(encoding="utf-8")
+    text = package_file("workloads.yaml").read_text(encoding="utf-8")
     result = parse_yaml(text)
     if result.error or not result.documents:
         raise ValueError(f"workloads.yaml does not parse: {result.error}")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
+from ..paths import package_file
 from ..yamlfold import parse_yaml
 from .versions import version_key
 
@@ -56,7 +56,7 @@ def parse_table(data: Any) -> dict[tuple[str, str], ApiChange]:
 @cache
 def api_table() -> dict[tuple[str, str], ApiChange]:
     """``(apiVersion, kind)`` -> its change."""
-    text = resources.files("kml_lint").joinpath("apiversions.yaml").read_text(encoding="utf-8")
+    text = package_file("apiversions.yaml").read_text(encoding="utf-8")
     parsed = parse_yaml(text)
     if parsed.error or not parsed.documents:
         raise ValueError(f"apiversions.yaml does not parse: {parsed.error}")
