@@ -110,6 +110,7 @@ class Engine:
         self._pod_rules = [r for r in self.rules if r.target == "pod"]
         self._container_rules = [r for r in self.rules if r.target == "container"]
         self._run_rules = [r for r in self.rules if r.target == "run"]
+        self._by_kind: dict[str, tuple[list[tuple[Rule, Any, Any]], ...]] = {}
         self._workloads = workloads  # None: the built-in table, loaded when a rule first asks for pod templates
 
     # -- entry points ---------------------------------------------------------------------------
@@ -192,15 +193,33 @@ class Engine:
                 result.path, annotations, pointer, obj.ref.document, obj.document.positions,
                 f"{pointer}/metadata/annotations", self.peer_annotations))
 
+    def _rules_for(self, kind: str) -> tuple[list[tuple[Rule, Any, Any]], ...]:
+        """(rule, function, params) of each target that applies to ``kind``: filtered once per kind, not once
+        per object and rule (this loop runs for every container of every pod template)."""
+        found = self._by_kind.get(kind)
+        if found is None:
+            def applicable(rules: list[Rule]) -> list[tuple[Rule, Any, Any]]:
+                return [(r, r.check.function, r.params) for r in rules if r.kinds is None or kind in r.kinds]
+
+            found = self._by_kind[kind] = (applicable(self._object_rules), applicable(self._run_rules),
+                                           applicable(self._pod_rules), applicable(self._container_rules))
+        return found
+
     def _lint_object(self, result: FileResult, ctx: FileContext, obj: K8sObject) -> None:
-        kind = obj.group_kind
+        object_rules, run_rules, _, _ = self._rules_for(obj.group_kind)
         self._annotations(result, obj, obj.annotations, obj.base)
-        for rule in self._object_rules:
-            if rule.kinds is None or kind in rule.kinds:
-                self._run(result, rule, obj, obj.describe(), lambda r=rule: r.check.function(ctx, obj, r.params))
-        for rule in self._run_rules:
-            if rule.kinds is None or kind in rule.kinds:
-                self._collect(result, rule, ctx, obj)
+        if object_rules:
+            subject = obj.describe()
+            for rule, function, params in object_rules:
+                try:
+                    hits = list(function(ctx, obj, params))
+                except Exception as exc:  # one failing rule must not stop the others
+                    self._internal_error(result, obj, f"rule {rule.id} ({rule.name})", exc)
+                    continue
+                if hits:
+                    self._add(result, rule, obj, subject, hits)
+        for rule, _, _ in run_rules:
+            self._collect(result, rule, ctx, obj)
         if not (self._pod_rules or self._container_rules):
             return
         try:
@@ -212,28 +231,35 @@ class Engine:
             template_annotations = view.metadata.get("annotations")
             if isinstance(template_annotations, dict) and view.pointer != obj.base:
                 self._annotations(result, obj, template_annotations, view.pointer)
+            # An embedded object (an AppWrapper component) is matched by its own kind.
+            _, _, pod_rules, container_rules = self._rules_for(view.obj.group_kind)
             subject = view.describe()
-            kind = view.obj.group_kind  # an embedded object (AppWrapper component) is matched by its own kind
-            for rule in self._pod_rules:
-                if rule.kinds is None or kind in rule.kinds:
-                    self._run(result, rule, obj, subject, lambda r=rule, v=view: r.check.function(ctx, v, r.params),
-                              role=view.role)
+            role = view.role
+            for rule, function, params in pod_rules:
+                try:
+                    hits = list(function(ctx, view, params))
+                except Exception as exc:  # one failing rule must not stop the others
+                    self._internal_error(result, obj, f"rule {rule.id} ({rule.name})", exc)
+                    continue
+                if hits:
+                    self._add(result, rule, obj, subject, hits, role)
+            if not container_rules:
+                continue
             for container in view.containers:
-                label = container.describe()
-                container_subject = f"{subject}, {label}"
-                for rule in self._container_rules:
-                    if rule.kinds is None or kind in rule.kinds:
-                        self._run(result, rule, obj, container_subject,
-                                  lambda r=rule, v=view, c=container: r.check.function(ctx, v, c, r.params),
-                                  role=view.role, container=label)
+                label = None
+                for rule, function, params in container_rules:
+                    try:
+                        hits = list(function(ctx, view, container, params))
+                    except Exception as exc:  # one failing rule must not stop the others
+                        self._internal_error(result, obj, f"rule {rule.id} ({rule.name})", exc)
+                        continue
+                    if hits:
+                        label = label or container.describe()
+                        self._add(result, rule, obj, f"{subject}, {label}", hits, role, label)
 
-    def _run(self, result: FileResult, rule: Rule, obj: K8sObject, subject: str, call: Any,
+    def _add(self, result: FileResult, rule: Rule, obj: K8sObject, subject: str, hits: list[Hit],
              role: str | None = None, container: str | None = None) -> None:
-        try:
-            hits: list[Hit] = list(call())
-        except Exception as exc:
-            self._internal_error(result, obj, f"rule {rule.id} ({rule.name})", exc)
-            return
+        """Locate a rule's hits and record them as findings."""
         for hit in hits:
             line, col = obj.locate(hit.pointer, hit.at)
             path, line = result.place(line)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from fnmatch import translate
 from functools import lru_cache
 from typing import Any
 
+from ..patterns import matches
 from ..quantity import parse_quantity
 from .images import parse_image
 
@@ -21,19 +21,6 @@ ACCELERATOR_PARAMS = {
                      "description": "extended resources that are accelerators (`*` matches any text)"},
     "not_accelerators": {**PATTERNS, "description": "names matching `accelerators` that are not (monitoring)"},
 }
-
-
-@lru_cache(maxsize=256)
-def _compiled(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
-    if not patterns:
-        return None
-    return re.compile("|".join(f"(?:{translate(pattern)})" for pattern in patterns))
-
-
-def matches(name: str, patterns: list[str] | tuple[str, ...]) -> bool:
-    """Does ``name`` match one of the ``*`` patterns (case-sensitive, like fnmatchcase)?"""
-    pattern = _compiled(tuple(patterns))
-    return pattern is not None and pattern.match(name) is not None
 
 
 @lru_cache(maxsize=64)

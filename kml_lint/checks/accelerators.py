@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from fnmatch import fnmatchcase
 from typing import Any
 
+from ..patterns import matches
 from ..quantity import is_whole, parse_quantity
 from . import Hit, check
 
@@ -53,9 +53,7 @@ _COUNT_PARAMS = {
 
 
 def _matches(name: str, patterns: list[str], exclude: list[str] | None = None) -> bool:
-    if not any(fnmatchcase(name, pattern) for pattern in patterns):
-        return False
-    return not (exclude and any(fnmatchcase(name, pattern) for pattern in exclude))
+    return matches(name, patterns) and not (exclude and matches(name, exclude))
 
 
 def _positive(value: Any) -> bool:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from typing import Any
 
+from ..patterns import matches
 from . import Hit, check
 
 _TEMPLATE_MARKERS = ("{{", "$(", "${")
@@ -58,7 +58,7 @@ def mutable_reason(image: ImageRef, floating: list[str]) -> str | None:
     tag = image.tag.lower()
     if tag == "latest":
         return "uses the :latest tag"
-    if any(fnmatchcase(tag, pattern.lower()) for pattern in floating):
+    if matches(tag, tuple(pattern.lower() for pattern in floating)):
         return f"uses the floating tag :{image.tag}"
     return None
 
