@@ -1,6 +1,6 @@
 """A documented, stable JSON structure (``schemaVersion`` 1): see docs/json-output.md.
 
-Findings are written as each file arrives; the summary follows them.
+Findings are written as each file arrives, one per line; the summary follows them.
 """
 
 from __future__ import annotations
@@ -43,8 +43,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
     return out
 
 
-def _indented(value: Any, level: int) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + "  " * level)
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 
 class JsonReporter(Reporter):
@@ -57,8 +56,9 @@ class JsonReporter(Reporter):
         self.out.write('  "findings": [')
 
     def file(self, result: FileResult) -> None:
+        # One finding per line: grep-friendly, and json's C encoder (indent would force the pure-Python one).
         for finding in result.findings:
-            self.out.write(("\n" if self.first else ",\n") + "    " + _indented(finding_dict(finding), 2))
+            self.out.write(("\n" if self.first else ",\n") + "    " + _compact(finding_dict(finding)))
             self.first = False
 
     def finish(self, summary: Summary) -> None:

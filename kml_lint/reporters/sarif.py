@@ -18,6 +18,7 @@ from ..registry import PROJECT_URL, Rule
 from ..report import Summary
 from . import Reporter
 
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "kmlFingerprint/v1"
@@ -182,8 +183,8 @@ class SarifReporter(Reporter):
                 self.dropped += 1
                 continue
             data = to_json(result(finding, self.index[finding.rule_id], self.cwd))
-            body = json.dumps(data, indent=2, ensure_ascii=False).replace("\n", "\n        ")
-            self.out.write(("\n        " if self.written == 0 else ",\n        ") + body)
+            # One result per line (json's C encoder; indent would force the pure-Python one).
+            self.out.write(("\n        " if self.written == 0 else ",\n        ") + _compact(data))
             self.written += 1
 
     def finish(self, summary: Summary) -> None:
