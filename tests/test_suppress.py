@@ -171,3 +171,35 @@ def test_peer_annotations_only_when_asked(tmp_path: Path, annotation: str, peer:
     (tmp_path / ".kml-lint.yaml").write_text(f"peer-annotations: [{peer}]\n")
     _, out, _ = cli("job.yaml", "--format", "json", "--select", "KML301", cwd=tmp_path)
     assert all(f["suppression"] and f["suppression"]["kind"] == "annotation" for f in json.loads(out)["findings"])
+
+
+def test_the_readme_adoption_walkthrough(tmp_path: Path) -> None:
+    """README's "Adopting kml-lint in an existing repository", step by step, on the bundled examples."""
+    import shutil
+
+    from conftest import ROOT
+
+    (tmp_path / ".git").mkdir()
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    assert cli("examples/", "--fail-on", "never", cwd=tmp_path)[0] == 0  # 1. see where you stand
+    (tmp_path / ".kml-lint.yaml").write_text("ignore: [KML103]\n")  # 2. decide once
+    cronjob = tmp_path / "examples" / "nightly-cronjob.yaml"  # 3. say why, where it is
+    cronjob.write_text(cronjob.read_text().replace(
+        "image: ghcr.io/acme/eval-harness:nightly",
+        "image: ghcr.io/acme/eval-harness:nightly   # kml-lint: ignore[KML301] evaluates the newest build by design"))
+    _, out, _ = cli("examples/", "--format", "json", cwd=tmp_path)
+    report = json.loads(out)
+    assert not [f for f in report["findings"] if f["rule"] == "KML103"]
+    assert [f["suppression"]["reason"] for f in report["findings"] if f["rule"] == "KML301" and f["suppression"]] \
+        == ["evaluates the newest build by design"]
+    code, baseline, _ = cli("examples/", "--write-baseline", cwd=tmp_path)  # 4. freeze the rest
+    assert code == 0
+    (tmp_path / ".kml-lint-baseline.json").write_text(baseline)
+    (tmp_path / ".kml-lint.yaml").write_text("ignore: [KML103]\nbaseline: .kml-lint-baseline.json\n")
+    code, out, _ = cli("examples/", cwd=tmp_path)  # 5. the gate passes; new problems fail it
+    assert code == 0 and out.startswith("No findings")
+    job = tmp_path / "examples" / "train-job.yaml"
+    job.write_text(job.read_text().replace("- name: TOKENIZERS_PARALLELISM\n              value: \"false\"",
+                                           "- name: WANDB_API_KEY\n              value: 0123456789abcdef0123"))
+    code, out, _ = cli("examples/", cwd=tmp_path)
+    assert code == 1 and "WANDB_API_KEY" in out
