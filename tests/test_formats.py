@@ -118,3 +118,24 @@ def test_pre_commit_hook_fails_on_bad_and_passes_on_good(tmp_path: Path) -> None
     assert "KML401" in bad.stdout and "values.yaml" not in bad.stdout.split("Failed")[-1]
     good = hook("good.yaml", "values.yaml", ".pre-commit-config.yaml")
     assert good.returncode == 0, good.stdout + good.stderr
+
+
+def test_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import sys
+
+    from kml_lint import cli as cli_module
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    assert cli_module._progress() is None  # logs and pipes never get it
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    report = cli_module._progress()
+    assert report is not None
+    report(50, 100)  # a small run: no progress line
+    assert capsys.readouterr().err == ""
+    report(50, 1000)
+    assert "50/1,000 files" in capsys.readouterr().err
+    report(1000, 1000)  # done: the line is cleared
+    assert "\x1b[K" in capsys.readouterr().err
+    monkeypatch.setenv("CI", "true")
+    assert cli_module._progress() is None
