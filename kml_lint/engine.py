@@ -111,6 +111,7 @@ class Engine:
         self._container_rules = [r for r in self.rules if r.target == "container"]
         self._run_rules = [r for r in self.rules if r.target == "run"]
         self._by_kind: dict[str, tuple[list[tuple[Rule, Any, Any]], ...]] = {}
+        self._pointers: dict[str, str] = {}
         self._workloads = workloads  # None: the built-in table, loaded when a rule first asks for pod templates
 
     # -- entry points ---------------------------------------------------------------------------
@@ -206,6 +207,7 @@ class Engine:
         return found
 
     def _lint_object(self, result: FileResult, ctx: FileContext, obj: K8sObject) -> None:
+        self._pointers: dict[str, str] = {}  # normalised pointers of this object's findings (fingerprints)
         object_rules, run_rules, _, _ = self._rules_for(obj.group_kind)
         self._annotations(result, obj, obj.annotations, obj.base)
         if object_rules:
@@ -269,7 +271,7 @@ class Engine:
             finding = Finding(rule.id, rule.name, severity, redact(f"{subject}: {hit.message}"), path, line,
                               col, hit.pointer, obj.ref, role=redact(role) if role else None,
                               container=redact(container) if container else None)
-            finding.fingerprint = fingerprint(finding, obj)
+            finding.fingerprint = fingerprint(finding, obj, self._pointers)
             result.findings.append(finding)
 
     # -- run-scope rules: collect facts per object, judge them once at the end of the run ------------
@@ -390,11 +392,18 @@ def normalised_pointer(root: Any, pointer: str | None) -> str:
     return "/" + "/".join(out)
 
 
-def fingerprint(finding: Finding, obj: K8sObject | None) -> str:
-    """Rule, file, object identity and normalised pointer: no line numbers, so edits elsewhere keep it."""
+def fingerprint(finding: Finding, obj: K8sObject | None, memo: dict[str, str] | None = None) -> str:
+    """Rule, file, object identity and normalised pointer: no line numbers, so edits elsewhere keep it.
+
+    ``memo`` (one per object) remembers normalised pointers: several rules often report the same field.
+    """
     pointer = finding.pointer or ""
     if obj is not None:
-        where = normalised_pointer(obj.data, pointer[len(obj.base):])  # identity already names the object
+        where = memo.get(pointer) if memo is not None else None
+        if where is None:
+            where = normalised_pointer(obj.data, pointer[len(obj.base):])  # identity already names the object
+            if memo is not None:
+                memo[pointer] = where
     else:
         where = pointer
     parts = [finding.rule_id, finding.path, finding.obj.identity(), where]
