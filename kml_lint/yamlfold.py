@@ -261,7 +261,8 @@ def _fold_nodes(parser: Any, positions: dict[str, Position], problems: list[Yaml
             line, col = mark.line + 1, mark.column + 1
             text = event.value
             if event.implicit[0]:
-                value: Any = resolve_plain(text)
+                # Most plain scalars are words longer than any YAML 1.1 constant: skip the call for them.
+                value: Any = text if len(text) > 5 and text[0] not in _NUMBER_START else resolve_plain(text)
             elif event.tag and event.tag != "!":
                 value = _resolve_tagged(text, event.tag)
             else:
