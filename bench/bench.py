@@ -136,15 +136,21 @@ def main() -> int:
     print(f"corpus: {corpus} ({len(texts)} files, {megabytes:.1f} MB); C parser: {module}; median of {args.runs}\n")
 
     rows: list[tuple[str, str, str]] = []
-    floor = median_time(lambda: event_floor(texts), args.runs)
+    # Every comparison with the floor is paired: the floor runs right before each measurement, and the
+    # reported ratio is the median of the per-pair ratios (the machine's load changes from minute to minute).
+    def floor_run() -> None:
+        event_floor(texts)
+
+    floor, safe, safe_ratio = paired_times(floor_run, lambda: ruamel_safe(texts), args.runs)
     rows.append(("libyaml event stream (floor)", f"{floor:.2f} s", "1.00×"))
-    safe = median_time(lambda: ruamel_safe(texts), args.runs)
-    rows.append(("ruamel.yaml safe load, C-backed (reference)", f"{safe:.2f} s", f"{safe / floor:.2f}×"))
-    off, on, ratio = paired_times(lint_in_process(texts, schemas=False), lint_in_process(texts, schemas=True),
-                                  args.runs)
-    rows.append(("kml-lint in process, all rules, schemas off", f"{off:.2f} s", f"{off / floor:.2f}× (target ≤ 4×)"))
+    rows.append(("ruamel.yaml safe load, C-backed (reference)", f"{safe:.2f} s", f"{safe_ratio:.2f}×"))
+    _, off, off_ratio = paired_times(floor_run, lint_in_process(texts, schemas=False), args.runs)
+    rows.append(("kml-lint in process, all rules, schemas off", f"{off:.2f} s", f"{off_ratio:.2f}× (target ≤ 4×)"))
+    _, on, on_ratio = paired_times(floor_run, lint_in_process(texts, schemas=True), args.runs)
+    _, _, ratio = paired_times(lint_in_process(texts, schemas=False), lint_in_process(texts, schemas=True),
+                               args.runs)
     rows.append(("kml-lint in process, all rules, schemas on (default)", f"{on:.2f} s",
-                 f"{on / floor:.2f}×; {ratio:.2f}× schemas off (target ≤ 1.75×)"))
+                 f"{on_ratio:.2f}× (target ≤ 6×); {ratio:.2f}× schemas off (target ≤ 1.75×)"))
 
     kml = [sys.executable, "-m", "kml_lint"]
     whole_runs = max(3, args.runs // 2)

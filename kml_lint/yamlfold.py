@@ -58,11 +58,62 @@ class YamlProblem:
     fatal: bool = True
 
 
+class Positions:
+    """Where every value of one document is written, looked up by RFC 6901 JSON pointer.
+
+    The fold records positions per container (a key -> position table for each mapping, a list for each
+    sequence) instead of building a pointer string for every node: pointers are only needed for the few values
+    a finding is about, so they are resolved here, by walking the data, when asked.
+    """
+
+    __slots__ = ("root", "root_position", "tables")
+
+    def __init__(self) -> None:
+        self.root: Any = None
+        self.root_position: Position | None = None
+        self.tables: dict[int, Any] = {}  # id(container) -> {key: Position} or [Position, ...]
+
+    def get(self, pointer: str, default: Position | None = None) -> Position | None:
+        if pointer == "":
+            return self.root_position if self.root_position is not None else default
+        node = self.root
+        position: Position | None = None
+        for raw in pointer[1:].split("/"):
+            table = self.tables.get(id(node)) if isinstance(node, (dict, list)) else None
+            if table is None:
+                return default
+            if isinstance(node, dict):
+                key = raw.replace("~1", "/").replace("~0", "~") if "~" in raw else raw
+                position = table.get(key)
+                node = node.get(key)
+            else:
+                if not raw.isdigit() or int(raw) >= len(table):
+                    return default
+                index = int(raw)
+                position = table[index]
+                node = node[index] if index < len(node) else None
+            if position is None:
+                return default
+        return position
+
+    def __getitem__(self, pointer: str) -> Position:
+        found = self.get(pointer)
+        if found is None:
+            raise KeyError(pointer)
+        return found
+
+    def __contains__(self, pointer: object) -> bool:
+        return isinstance(pointer, str) and self.get(pointer) is not None
+
+    def __bool__(self) -> bool:
+        return self.root_position is not None
+
+
 @dataclass(slots=True)
 class ParsedDocument:
     index: int
     data: Any
-    positions: dict[str, Position]
+    positions: Positions
     start_line: int
     problems: list[YamlProblem] = field(default_factory=list)
 
@@ -141,11 +192,11 @@ def escape_pointer_token(token: str) -> str:
 class _Frame:
     """One open mapping or sequence while folding."""
 
-    __slots__ = ("anchor", "container", "is_map", "key", "key_pos", "merges", "pointer", "start_count")
+    __slots__ = ("anchor", "container", "is_map", "key", "key_pos", "merges", "start_count", "table")
 
-    def __init__(self, container: Any, pointer: str, is_map: bool, anchor: str | None, start_count: int) -> None:
+    def __init__(self, container: Any, table: Any, is_map: bool, anchor: str | None, start_count: int) -> None:
         self.container = container
-        self.pointer = pointer
+        self.table = table  # positions of the container's keys or items
         self.is_map = is_map
         self.key: str | None = None  # mapping: the key awaiting its value
         self.key_pos: tuple[int, int] = (0, 0)
@@ -217,15 +268,15 @@ def _clamp(text: str, line: int, col: int) -> tuple[int, int]:
 
 def _fold_document(parser: Any, index: int, start_line: int) -> ParsedDocument:
     """Fold the events of one document (after its DocumentStartEvent, through its end)."""
-    positions: dict[str, Position] = {}
+    positions = Positions()
     problems: list[YamlProblem] = []
     doc = ParsedDocument(index, None, positions, start_line, problems)
     try:
-        doc.data = _fold_nodes(parser, positions, problems)
+        doc.data = positions.root = _fold_nodes(parser, positions, problems)
     except _DocumentAbort as abort:
         _skip_to_document_end(parser)
         doc.data = None
-        doc.positions = {}
+        doc.positions = Positions()
         problems.append(abort.problem)
     return doc
 
@@ -239,7 +290,7 @@ def _skip_to_document_end(parser: Any) -> None:
             return
 
 
-def _fold_nodes(parser: Any, positions: dict[str, Position], problems: list[YamlProblem]) -> Any:
+def _fold_nodes(parser: Any, positions: Positions, problems: list[YamlProblem]) -> Any:
     """Iteratively build the document's root value. Returns when the root node is complete.
 
     This loop runs once per YAML event, so the common paths are written inline.
@@ -270,7 +321,7 @@ def _fold_nodes(parser: Any, positions: dict[str, Position], problems: list[Yaml
             if event.anchor:
                 anchors[event.anchor] = (value, 1)
             if not stack:
-                positions[""] = (line, col, line, col)
+                positions.root_position = (line, col, line, col)
                 return value
             frame = stack[-1]
             if frame.is_map:
@@ -286,16 +337,11 @@ def _fold_nodes(parser: Any, positions: dict[str, Position], problems: list[Yaml
                 if key == "<<":
                     _add_merge(frame, value)
                     continue
-                kline, kcol = frame.key_pos
-                if "/" in key or "~" in key:
-                    positions[f"{frame.pointer}/{escape_pointer_token(key)}"] = (kline, kcol, line, col)
-                else:
-                    positions[f"{frame.pointer}/{key}"] = (kline, kcol, line, col)
+                frame.table[key] = (*frame.key_pos, line, col)
                 frame.container[key] = value
             else:
-                container = frame.container
-                positions[f"{frame.pointer}/{len(container)}"] = (line, col, line, col)
-                container.append(value)
+                frame.table.append((line, col, line, col))
+                frame.container.append(value)
             continue
 
         if cls is MappingStartEvent or cls is SequenceStartEvent:
@@ -313,17 +359,17 @@ def _fold_nodes(parser: Any, positions: dict[str, Position], problems: list[Yaml
                     if key is None:
                         raise _DocumentAbort(YamlProblem(
                             "a mapping or sequence used as a mapping key is not supported by Kubernetes", line, col))
-                    pointer = f"{parent.pointer}/{escape_pointer_token(key) if '/' in key or '~' in key else key}"
                     if key != "<<":
-                        positions[pointer] = (*parent.key_pos, line, col)
+                        parent.table[key] = (*parent.key_pos, line, col)
                 else:
-                    pointer = f"{parent.pointer}/{len(parent.container)}"
-                    positions[pointer] = (line, col, line, col)
+                    parent.table.append((line, col, line, col))
             else:
-                pointer = ""
-                positions[""] = (line, col, line, col)
+                positions.root_position = (line, col, line, col)
             is_map = cls is MappingStartEvent
-            stack.append(_Frame({} if is_map else [], pointer, is_map, event.anchor, nodes - 1))
+            container: Any = {} if is_map else []
+            table: Any = {} if is_map else []
+            positions.tables[id(container)] = table
+            stack.append(_Frame(container, table, is_map, event.anchor, nodes - 1))
             continue
 
         if cls is MappingEndEvent or cls is SequenceEndEvent:
@@ -351,7 +397,7 @@ def _fold_nodes(parser: Any, positions: dict[str, Position], problems: list[Yaml
                     "aliases expand to more than "
                     f"{ALIAS_BUDGET:,} nodes (an alias bomb): refused without expanding them", line, col))
             if not stack:
-                positions[""] = (line, col, line, col)
+                positions.root_position = (line, col, line, col)
                 return value
             frame = stack[-1]
             if frame.is_map and frame.key is None:
@@ -360,7 +406,7 @@ def _fold_nodes(parser: Any, positions: dict[str, Position], problems: list[Yaml
                         "an alias to a mapping or sequence used as a mapping key is not supported", line, col))
                 _accept_key(frame, value, line, col, problems)
                 continue
-            _record_position(frame, _child_pointer(frame), line, col, positions)
+            _record_position(frame, line, col)
             _store(frame, value)
             continue
 
@@ -374,23 +420,13 @@ def _accept_key(frame: _Frame, key: str, line: int, col: int, problems: list[Yam
     frame.key_pos = (line, col)
 
 
-def _child_pointer(frame: _Frame) -> str:
+def _record_position(frame: _Frame, line: int, col: int) -> None:
+    """Record where the value about to be stored in ``frame`` is written (an alias's position)."""
     if frame.is_map:
-        key = frame.key or ""
-        if "/" in key or "~" in key:
-            key = escape_pointer_token(key)
-        return f"{frame.pointer}/{key}"
-    return f"{frame.pointer}/{len(frame.container)}"
-
-
-def _record_position(frame: _Frame, pointer: str, line: int, col: int, positions: dict[str, Position]) -> None:
-    if frame.is_map:
-        if frame.key == "<<":
-            return
-        kline, kcol = frame.key_pos
-        positions[pointer] = (kline, kcol, line, col)
+        if frame.key is not None and frame.key != "<<":
+            frame.table[frame.key] = (*frame.key_pos, line, col)
     else:
-        positions[pointer] = (line, col, line, col)
+        frame.table.append((line, col, line, col))
 
 
 def _store(frame: _Frame, value: Any) -> None:

@@ -66,7 +66,8 @@ def test_merge_keys_and_aliases() -> None:
     doc = parse_yaml("base: &b {cpu: 1, memory: 2}\nc:\n  <<: *b\n  memory: 4\nd: *b\n").documents[0]
     assert doc.data["c"] == {"cpu": 1, "memory": 4}
     assert doc.data["d"] == {"cpu": 1, "memory": 2}
-    assert locate(doc.positions, "/d/cpu") == (5, 1)  # inside an alias: the alias's own position
+    assert locate(doc.positions, "/d") == (5, 1)  # the alias itself
+    assert locate(doc.positions, "/d/cpu") == (1, 11)  # inside an alias: where the anchored text is written
 
 
 def test_alias_bomb_is_refused_without_expanding_it() -> None:
