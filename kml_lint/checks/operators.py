@@ -48,6 +48,10 @@ def _mounts_shm(view: Any) -> bool:
     return False
 
 
+def _launches(line: str, launchers: tuple[Any, ...]) -> bool:
+    return bool(line) and any(pattern.search(line) for pattern in launchers)
+
+
 @check("operators.missing_shm", target="pod", params=_SHM_PARAMS)
 def missing_shm(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hit]:
     if view.has("shm-provided") or view.partial or view.spec.get("hostIPC") is True or _mounts_shm(view):
@@ -60,7 +64,7 @@ def missing_shm(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hit]:
     if not training and accelerators < params["min_accelerators"]:
         return  # neither a training pod nor a multi-accelerator one: nothing below can fire
     launchers = compiled_regexes(tuple(params.get("launchers", [])))
-    launching = [c for c in main if any(p.search(command_line(c)) for p in launchers)]
+    launching = [c for c in main if _launches(command_line(c), launchers)]
     pytorch_image = [c for c in main if matches(image_repository(c), params.get("pytorch_images", []))]
     pytorch = view.has("pytorch") or bool(launching) or (accelerators > 0 and bool(pytorch_image))
     ml_pod = training or view.has("serving") or bool(launching) or any(
