@@ -111,7 +111,7 @@ class Engine:
         self._container_rules = [r for r in self.rules if r.target == "container"]
         self._run_rules = [r for r in self.rules if r.target == "run"]
         self._by_kind: dict[str, tuple[list[tuple[Rule, Any, Any]], ...]] = {}
-        self._pointers: dict[str, str] = {}
+        self._pointers: dict[str, tuple[str, Any]] = {}
         self._workloads = workloads  # None: the built-in table, loaded when a rule first asks for pod templates
 
     # -- entry points ---------------------------------------------------------------------------
@@ -207,7 +207,7 @@ class Engine:
         return found
 
     def _lint_object(self, result: FileResult, ctx: FileContext, obj: K8sObject) -> None:
-        self._pointers: dict[str, str] = {}  # normalised pointers of this object's findings (fingerprints)
+        self._pointers: dict[str, tuple[str, Any]] = {}  # normalised pointers of this object (fingerprints)
         object_rules, run_rules, _, _ = self._rules_for(obj.group_kind)
         self._annotations(result, obj, obj.annotations, obj.base)
         if object_rules:
@@ -370,40 +370,48 @@ class Engine:
         result.findings.append(finding)
 
 
-def normalised_pointer(root: Any, pointer: str | None) -> str:
+def normalised_pointer(root: Any, pointer: str | None,
+                       memo: dict[str, tuple[str, Any]] | None = None) -> str:
     """The pointer with list indexes replaced by item names where items have one (containers, env...).
 
-    Fingerprints built on it survive reordering containers and editing unrelated lines.
+    Fingerprints built on it survive reordering containers and editing unrelated lines. ``memo`` (one per
+    object) remembers every prefix already normalised: an object's findings share their container's prefix.
     """
     if not pointer:
         return pointer or ""
-    node: Any = root
-    out = []
-    for token in pointer[1:].split("/"):
-        if isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            item = node[int(token)]
-            name = item.get("name") if isinstance(item, dict) else None
-            out.append(f"[{name}]" if isinstance(name, str) and name else token)
-            node = item
-        else:
-            out.append(token)
-            key = token.replace("~1", "/").replace("~0", "~")
-            node = node.get(key) if isinstance(node, dict) else None
-    return "/" + "/".join(out)
+    return _normalise(root, pointer, {} if memo is None else memo)[0]
 
 
-def fingerprint(finding: Finding, obj: K8sObject | None, memo: dict[str, str] | None = None) -> str:
+def _normalise(root: Any, pointer: str, memo: dict[str, tuple[str, Any]]) -> tuple[str, Any]:
+    """``(normalised pointer, node at the pointer)``, normalising the parent first (remembered)."""
+    if not pointer:
+        return "", root
+    found = memo.get(pointer)
+    if found is not None:
+        return found
+    cut = pointer.rfind("/")
+    prefix, node = _normalise(root, pointer[:cut], memo)
+    token = pointer[cut + 1:]
+    if isinstance(node, list) and token.isdigit() and int(token) < len(node):
+        child = node[int(token)]
+        name = child.get("name") if isinstance(child, dict) else None
+        part = f"[{name}]" if isinstance(name, str) and name else token
+    else:
+        part = token
+        key = token.replace("~1", "/").replace("~0", "~") if "~" in token else token
+        child = node.get(key) if isinstance(node, dict) else None
+    found = memo[pointer] = (f"{prefix}/{part}", child)
+    return found
+
+
+def fingerprint(finding: Finding, obj: K8sObject | None, memo: dict[str, tuple[str, Any]] | None = None) -> str:
     """Rule, file, object identity and normalised pointer: no line numbers, so edits elsewhere keep it.
 
     ``memo`` (one per object) remembers normalised pointers: several rules often report the same field.
     """
     pointer = finding.pointer or ""
-    if obj is not None:
-        where = memo.get(pointer) if memo is not None else None
-        if where is None:
-            where = normalised_pointer(obj.data, pointer[len(obj.base):])  # identity already names the object
-            if memo is not None:
-                memo[pointer] = where
+    if obj is not None:  # relative to the object: its identity already names it
+        where = normalised_pointer(obj.data, pointer[len(obj.base):], memo)
     else:
         where = pointer
     parts = [finding.rule_id, finding.path, finding.obj.identity(), where]

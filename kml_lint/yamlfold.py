@@ -66,12 +66,43 @@ class Positions:
     a finding is about, so they are resolved here, by walking the data, when asked.
     """
 
-    __slots__ = ("root", "root_position", "tables")
+    __slots__ = ("memo", "root", "root_position", "tables")
 
     def __init__(self) -> None:
         self.root: Any = None
         self.root_position: Position | None = None
         self.tables: dict[int, Any] = {}  # id(container) -> {key: Position} or [Position, ...]
+        self.memo: dict[str, tuple[Position | None, bool]] = {}  # nearest(): several findings share a field
+
+    def nearest(self, pointer: str) -> tuple[Position | None, bool]:
+        """The position of ``pointer``, or of its nearest parent that exists, in one walk; and whether the
+        position is the pointer's own (``False``: a parent's). Remembered: findings often share a field."""
+        found = self.memo.get(pointer)
+        if found is not None:
+            return found
+        position = self.root_position
+        exact = True
+        if pointer:
+            node = self.root
+            tables = self.tables
+            for raw in pointer[1:].split("/"):
+                table = tables.get(id(node)) if isinstance(node, (dict, list)) else None
+                step: Position | None = None
+                if table is not None:
+                    if isinstance(node, dict):
+                        key = raw.replace("~1", "/").replace("~0", "~") if "~" in raw else raw
+                        step = table.get(key)
+                        node = node.get(key)
+                    elif raw.isdigit() and int(raw) < len(table):
+                        index = int(raw)
+                        step = table[index]
+                        node = node[index] if index < len(node) else None
+                if step is None:
+                    exact = False
+                    break
+                position = step
+        found = self.memo[pointer] = (position, exact)
+        return found
 
     def get(self, pointer: str, default: Position | None = None) -> Position | None:
         if pointer == "":
