@@ -62,7 +62,7 @@ def corpus_texts(corpus: Path) -> list[tuple[str, str]]:
 
 def event_floor(texts: list[tuple[str, str]]) -> None:
     """libyaml's event stream alone: the cost no YAML-reading linter can go below."""
-    from kml_lint.yamlfold import CParser
+    from kml_lint.yamlevents import CParser
 
     for _, text in texts:
         parser = CParser(text)
@@ -126,7 +126,7 @@ def main() -> int:
         return 2
 
     from kml_lint.run import usable_cpus
-    from kml_lint.yamlfold import CParser
+    from kml_lint.yamlevents import CParser
 
     module = getattr(CParser, "__module__", "")
     assert "_ruamel_yaml" in module, f"ruamel.yaml's C parser is not in use ({module}); install ruamel.yaml.clib"

@@ -15,26 +15,25 @@ the expanded data.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-try:  # ruamel.yaml.clib's C parser; the module name changed between releases
-    from _ruamel_yaml import CParser
-except ModuleNotFoundError:  # pragma: no cover - depends on the installed clib
-    from _ruamel_yaml_clibz import CParser  # type: ignore[no-redef]
-
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import (
-    AliasEvent,
-    DocumentEndEvent,
-    DocumentStartEvent,
-    MappingEndEvent,
-    MappingStartEvent,
-    ScalarEvent,
-    SequenceEndEvent,
-    SequenceStartEvent,
-    StreamEndEvent,
-    StreamStartEvent,
+
+from .yamlevents import (
+    Alias,
+    DocumentEnd,
+    DocumentStart,
+    Event,
+    EventStream,
+    MappingEnd,
+    MappingStart,
+    Scalar,
+    SequenceEnd,
+    SequenceStart,
+    StreamEnd,
+    StreamStart,
 )
 
 # A value's position: (key line, key column, value line, value column), all 1-based. For a sequence
@@ -223,14 +222,15 @@ def escape_pointer_token(token: str) -> str:
 class _Frame:
     """One open mapping or sequence while folding."""
 
-    __slots__ = ("anchor", "container", "is_map", "key", "key_pos", "merges", "start_count", "table")
+    __slots__ = ("anchor", "container", "is_map", "key", "key_col", "key_line", "merges", "start_count", "table")
 
     def __init__(self, container: Any, table: Any, is_map: bool, anchor: str | None, start_count: int) -> None:
         self.container = container
         self.table = table  # positions of the container's keys or items
         self.is_map = is_map
         self.key: str | None = None  # mapping: the key awaiting its value
-        self.key_pos: tuple[int, int] = (0, 0)
+        self.key_line = 0  # where that key is written
+        self.key_col = 0
         self.anchor = anchor
         self.start_count = start_count  # nodes seen before this one (sizes anchored nodes for the bomb guard)
         self.merges: list[tuple[Any, tuple[int, int]]] | None = None
@@ -248,19 +248,19 @@ def _mark_pos(mark: Any) -> tuple[int, int]:
 
 def parse_yaml(text: str) -> ParseResult:
     """Parse every document of ``text``; a syntax error ends the stream but keeps earlier documents."""
-    parser = CParser(text)
     documents: list[ParsedDocument] = []
     try:
-        while True:
-            event = parser.get_event()
-            cls = type(event)
-            if cls is StreamEndEvent:
-                break
-            if cls is StreamStartEvent or cls is DocumentEndEvent:
-                continue
-            if cls is DocumentStartEvent:
-                documents.append(_fold_document(parser, len(documents), event.start_mark.line + 1))
-                continue
+        with EventStream(text) as get_event:
+            while True:
+                event = get_event()
+                cls = type(event)
+                if cls is StreamEnd:
+                    break
+                if cls is StreamStart or cls is DocumentEnd:
+                    continue
+                if cls is DocumentStart:
+                    documents.append(_fold_document(get_event, len(documents), event.args[0].line + 1))
+                    continue
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = _clamp(text, *_mark_pos(mark)) if mark is not None else (1, 1)
@@ -276,8 +276,6 @@ def parse_yaml(text: str) -> ParseResult:
             col = position - (text.rfind("\n", 0, position) + 1) + 1
         message = str(exc).splitlines()[0] if str(exc) else "unreadable YAML stream"
         return ParseResult(documents, YamlProblem(f"YAML error: {message}", line, col))
-    finally:
-        parser.dispose()
     return ParseResult(documents)
 
 
@@ -297,31 +295,31 @@ def _clamp(text: str, line: int, col: int) -> tuple[int, int]:
     return line, min(col, len(lines[line - 1]) + 1)
 
 
-def _fold_document(parser: Any, index: int, start_line: int) -> ParsedDocument:
+def _fold_document(get_event: Callable[[], Event], index: int, start_line: int) -> ParsedDocument:
     """Fold the events of one document (after its DocumentStartEvent, through its end)."""
     positions = Positions()
     problems: list[YamlProblem] = []
     doc = ParsedDocument(index, None, positions, start_line, problems)
     try:
-        doc.data = positions.root = _fold_nodes(parser, positions, problems)
+        doc.data = positions.root = _fold_nodes(get_event, positions, problems)
     except _DocumentAbort as abort:
-        _skip_to_document_end(parser)
+        _skip_to_document_end(get_event)
         doc.data = None
         doc.positions = Positions()
         problems.append(abort.problem)
     return doc
 
 
-def _skip_to_document_end(parser: Any) -> None:
+def _skip_to_document_end(get_event: Callable[[], Event]) -> None:
     while True:
-        event = parser.get_event()
-        if type(event) is DocumentEndEvent:
+        event = get_event()
+        if type(event) is DocumentEnd:
             return
-        if type(event) is StreamEndEvent:  # pragma: no cover - libyaml always ends documents first
+        if type(event) is StreamEnd:  # pragma: no cover - libyaml always ends documents first
             return
 
 
-def _fold_nodes(parser: Any, positions: Positions, problems: list[YamlProblem]) -> Any:
+def _fold_nodes(get_event: Callable[[], Event], positions: Positions, problems: list[YamlProblem]) -> Any:
     """Iteratively build the document's root value. Returns when the root node is complete.
 
     This loop runs once per YAML event, so the common paths are written inline.
@@ -330,27 +328,25 @@ def _fold_nodes(parser: Any, positions: Positions, problems: list[YamlProblem]) 
     stack: list[_Frame] = []
     nodes = 0  # nodes seen, counting what aliases expand to (alias-bomb guard)
     real_nodes = 0
-    get_event = parser.get_event
 
     while True:
         event = get_event()
         cls = type(event)
 
-        if cls is ScalarEvent:
+        if cls is Scalar:
             nodes += 1
             real_nodes += 1
-            mark = event.start_mark
+            anchor, tag, implicit, text, mark, _, _ = event.args
             line, col = mark.line + 1, mark.column + 1
-            text = event.value
-            if event.implicit[0]:
+            if implicit[0]:
                 # Most plain scalars are words longer than any YAML 1.1 constant: skip the call for them.
                 value: Any = text if len(text) > 5 and text[0] not in _NUMBER_START else resolve_plain(text)
-            elif event.tag and event.tag != "!":
-                value = _resolve_tagged(text, event.tag)
+            elif tag and tag != "!":
+                value = _resolve_tagged(text, tag)
             else:
                 value = text
-            if event.anchor:
-                anchors[event.anchor] = (value, 1)
+            if anchor:
+                anchors[anchor] = (value, 1)
             if not stack:
                 positions.root_position = (line, col, line, col)
                 return value
@@ -362,23 +358,24 @@ def _fold_nodes(parser: Any, positions: Positions, problems: list[YamlProblem]) 
                         problems.append(YamlProblem(f"duplicate key '{text}': kubectl rejects it (the last "
                                                     "value is linted)", line, col, fatal=False))
                     frame.key = text
-                    frame.key_pos = (line, col)
+                    frame.key_line = line
+                    frame.key_col = col
                     continue
                 frame.key = None
                 if key == "<<":
                     _add_merge(frame, value)
                     continue
-                frame.table[key] = (*frame.key_pos, line, col)
+                frame.table[key] = (frame.key_line, frame.key_col, line, col)
                 frame.container[key] = value
             else:
                 frame.table.append((line, col, line, col))
                 frame.container.append(value)
             continue
 
-        if cls is MappingStartEvent or cls is SequenceStartEvent:
+        if cls is MappingStart or cls is SequenceStart:
             nodes += 1
             real_nodes += 1
-            mark = event.start_mark
+            anchor, _, _, mark, _, _ = event.args
             line, col = mark.line + 1, mark.column + 1
             if stack:
                 if len(stack) >= MAX_DEPTH:
@@ -391,19 +388,19 @@ def _fold_nodes(parser: Any, positions: Positions, problems: list[YamlProblem]) 
                         raise _DocumentAbort(YamlProblem(
                             "a mapping or sequence used as a mapping key is not supported by Kubernetes", line, col))
                     if key != "<<":
-                        parent.table[key] = (*parent.key_pos, line, col)
+                        parent.table[key] = (parent.key_line, parent.key_col, line, col)
                 else:
                     parent.table.append((line, col, line, col))
             else:
                 positions.root_position = (line, col, line, col)
-            is_map = cls is MappingStartEvent
+            is_map = cls is MappingStart
             container: Any = {} if is_map else []
             table: Any = {} if is_map else []
             positions.tables[id(container)] = table
-            stack.append(_Frame(container, table, is_map, event.anchor, nodes - 1))
+            stack.append(_Frame(container, table, is_map, anchor, nodes - 1))
             continue
 
-        if cls is MappingEndEvent or cls is SequenceEndEvent:
+        if cls is MappingEnd or cls is SequenceEnd:
             frame = stack.pop()
             if frame.merges:
                 _apply_merges(frame, problems)
@@ -414,13 +411,13 @@ def _fold_nodes(parser: Any, positions: Positions, problems: list[YamlProblem]) 
             _store(stack[-1], frame.container)
             continue
 
-        if cls is AliasEvent:
-            mark = event.start_mark
+        if cls is Alias:
+            anchor, mark, _ = event.args
             line, col = mark.line + 1, mark.column + 1
-            target = anchors.get(event.anchor)
+            target = anchors.get(anchor)
             if target is None:
                 raise _DocumentAbort(YamlProblem(
-                    f"alias *{event.anchor} refers to an anchor that is not defined before it", line, col))
+                    f"alias *{anchor} refers to an anchor that is not defined before it", line, col))
             value, size = target
             nodes += size
             if nodes - real_nodes > ALIAS_BUDGET + 10 * real_nodes:
@@ -448,14 +445,15 @@ def _accept_key(frame: _Frame, key: str, line: int, col: int, problems: list[Yam
         problems.append(YamlProblem(
             f"duplicate key '{key}': kubectl rejects it (the last value is linted)", line, col, fatal=False))
     frame.key = key
-    frame.key_pos = (line, col)
+    frame.key_line = line
+    frame.key_col = col
 
 
 def _record_position(frame: _Frame, line: int, col: int) -> None:
     """Record where the value about to be stored in ``frame`` is written (an alias's position)."""
     if frame.is_map:
         if frame.key is not None and frame.key != "<<":
-            frame.table[frame.key] = (*frame.key_pos, line, col)
+            frame.table[frame.key] = (frame.key_line, frame.key_col, line, col)
     else:
         frame.table.append((line, col, line, col))
 
@@ -475,7 +473,7 @@ def _store(frame: _Frame, value: Any) -> None:
 def _add_merge(frame: _Frame, value: Any) -> None:
     if frame.merges is None:
         frame.merges = []
-    frame.merges.append((value, frame.key_pos))
+    frame.merges.append((value, (frame.key_line, frame.key_col)))
 
 
 def _apply_merges(frame: _Frame, problems: list[YamlProblem]) -> None:

@@ -54,7 +54,8 @@ def test_installed_wheel_runs_outside_the_repository(wheel: Path, tmp_path: Path
     listed = subprocess.run([str(env_dir / "bin" / "kml-lint"), "--list-rules"], cwd=work, capture_output=True,
                             text=True, timeout=120)
     assert "KML501" in listed.stdout
-    # The C parser must be the one in use (ruamel.yaml.clib is a declared dependency).
-    check = subprocess.run([str(python), "-c", "import kml_lint.yamlfold as y; print(y.CParser.__module__)"],
-                           cwd=work, capture_output=True, text=True, timeout=60)
-    assert "_ruamel_yaml" in check.stdout, check.stdout + check.stderr
+    # The C parser must be the one in use (ruamel.yaml.clib is a declared dependency), building C-level events.
+    probe = ("import kml_lint.yamlevents as e, kml_lint.yamlfold as y; y.parse_yaml('a: 1'); "
+             "print(e.CParser.__module__, e.EventStream.fast)")
+    check = subprocess.run([str(python), "-c", probe], cwd=work, capture_output=True, text=True, timeout=60)
+    assert "_ruamel_yaml" in check.stdout and "True" in check.stdout, check.stdout + check.stderr

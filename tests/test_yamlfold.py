@@ -99,3 +99,62 @@ def test_nesting_depth_is_capped_without_recursion() -> None:
 def test_recursive_alias_is_not_followed() -> None:
     doc = parse_yaml("a: &x [1, *x]\n").documents[0]
     assert doc.data is None  # the anchor is not complete when its alias appears
+
+
+def _positions(positions: object) -> object:
+    """Every recorded position, in a form two folds can be compared by (tables are keyed by object ids)."""
+    from kml_lint.yamlfold import Positions
+
+    assert isinstance(positions, Positions)
+
+    def walk(node: object) -> object:
+        table = positions.tables.get(id(node))
+        if isinstance(node, dict):
+            return {key: (table.get(key) if table else None, walk(value)) for key, value in node.items()}
+        if isinstance(node, list):
+            return [(table[i] if table and i < len(table) else None, walk(item)) for i, item in enumerate(node)]
+        return None
+
+    return positions.root_position, walk(positions.root)
+
+
+def test_c_built_events_fold_exactly_like_ruamels_own_events(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast path (the C parser builds our events) and the fallback (ruamel's events, adapted) agree on data,
+    positions and problems, over every case the fold knows and a slice of the real corpus."""
+    from conftest import CORPUS
+
+    from kml_lint import yamlevents
+
+    texts = [
+        "a: &x [1, yes, 0644, !!str 5, !custom 7]\nb: *x\nc: {<<: {d: 1}, e: 2}\n---\n- q\n",
+        "k: v\nk: w\n", "a: [\n", "%YAML 1.1\n--- &r\n- *r\n", "? [a]\n: b\n", "'quoted': \"x\"\n...\n",
+    ]
+    if CORPUS.is_dir():
+        texts += [p.read_text(encoding="utf-8", errors="replace") for p in sorted(CORPUS.rglob("*.yaml"))[::40]]
+
+    def fold_all() -> list[object]:
+        out = []
+        for text in texts:
+            result = parse_yaml(text)
+            out.append((result.error, [(d.index, d.start_line, d.data, d.problems, _positions(d.positions))
+                                       for d in result.documents]))
+        return out
+
+    monkeypatch.setattr(yamlevents.EventStream, "fast", None)
+    fast = fold_all()
+    assert yamlevents.EventStream.fast is True, "the installed ruamel.yaml.clib should build our events"
+    monkeypatch.setattr(yamlevents.EventStream, "fast", False)
+    slow = fold_all()
+    assert fast == slow
+
+
+def test_ruamels_event_classes_are_back_after_every_parse() -> None:
+    """The swap lasts one parse, error or not: ruamel's own C-backed loaders in the same process still work."""
+    import _ruamel_yaml
+    from ruamel.yaml import YAML, events
+
+    for text in ("a: 1\n", "a: [\n", "\x00", "a: *nowhere\n"):
+        parse_yaml(text)
+        assert _ruamel_yaml.ScalarEvent is events.ScalarEvent
+        assert _ruamel_yaml.MappingStartEvent is events.MappingStartEvent
+    assert YAML(typ="safe", pure=False).load("a: [1, 2]\n") == {"a": [1, 2]}
