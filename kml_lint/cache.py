@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import asdict
 from typing import Any
 
@@ -72,6 +71,8 @@ class ResultCache:
             self._prepare()
             target = self._path(key)
             os.makedirs(os.path.dirname(target), exist_ok=True)
+            import tempfile  # only a run that writes the cache needs it
+
             handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), suffix=".tmp")
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 json.dump(_result_to(result), out, ensure_ascii=False)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class CredentialMatch:
+    """A credential found in a text: its format, where it is, and the part to mask."""
+
     label: str
     start: int
     end: int

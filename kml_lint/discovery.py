@@ -19,12 +19,16 @@ _ALWAYS_SKIPPED = (".pre-commit-config.yaml", ".pre-commit-hooks.yaml")
 
 @dataclass(slots=True)
 class Target:
+    """A file to lint."""
+
     path: str  # as shown to the user
     explicit: bool  # named on the command line (then always linted, unless --force-exclude)
 
 
 @dataclass(slots=True)
 class Discovery:
+    """What walking the paths found: files to lint, files skipped, paths that could not be read."""
+
     targets: list[Target] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason), shown with --verbose
     problems: list[tuple[str, str]] = field(default_factory=list)  # (path, message): unreadable folders, loops

@@ -70,6 +70,8 @@ class FileContext:
 
 @dataclass(slots=True)
 class FileResult:
+    """What linting one file gave: findings, counts, and run-scope facts for later."""
+
     path: str
     findings: list[Finding] = field(default_factory=list)
     objects: int = 0

@@ -57,12 +57,16 @@ class ObjectRef:
 
 @dataclass(slots=True)
 class Suppression:
+    """Why a finding does not count: how it was suppressed and the reason given."""
+
     kind: str  # annotation | comment | config | baseline
     reason: str | None = None
 
 
 @dataclass(slots=True)
 class Finding:
+    """One problem a rule found, located in a file, with the object it is about."""
+
     rule_id: str
     rule_name: str
     severity: Severity

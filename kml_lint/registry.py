@@ -28,6 +28,8 @@ class RuleError(Exception):
 
 @dataclass(slots=True)
 class Rule:
+    """A rule as loaded from its file: metadata, applicability and the check it runs."""
+
     id: str
     name: str
     severity: Severity

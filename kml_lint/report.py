@@ -14,6 +14,8 @@ from .registry import Rule
 
 @dataclass(slots=True)
 class Summary:
+    """The counts a run's summary line shows."""
+
     files: int = 0
     files_with_findings: int = 0
     objects: int = 0
@@ -65,6 +67,8 @@ class Summary:
 
 @dataclass(slots=True)
 class RunReport:
+    """Everything a reporter needs about a run."""
+
     rules: list[Rule]  # the rules that ran
     files: list[FileResult] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)

@@ -32,6 +32,8 @@ HANDFUL = 8  # below this many files, starting worker processes costs more than 
 
 @dataclass(slots=True)
 class RunOptions:
+    """What the command line and configuration asked of a run."""
+
     paths: list[str]
     rules: list[Rule]
     excludes: list[str] = field(default_factory=list)

@@ -17,6 +17,8 @@ with the square of the depth and ruamel's C loader crashes the process on 100,00
 
 @dataclass(slots=True)
 class SourceText:
+    """A file's decoded text."""
+
     text: str
     encoding: str = "utf-8"
 

@@ -1,11 +1,13 @@
 """Keep a run's cross-object facts small: the ``Site`` of each potential finding (its line, pointer, object
 and subject, several hundred bytes) goes to a temporary file, and the fact keeps only its path and where to
 read the rest. Memory then grows with the few fields the judging needs, not with everything a finding
-would show; the sites are read back only for the facts that do become findings."""
+would show; the sites are read back only for the facts that do become findings.
+
+The first ``IN_MEMORY`` sites stay in memory: a pre-commit run over a few files never pays for a temporary
+file, and the bound on memory stays a constant."""
 
 from __future__ import annotations
 
-import pickle
 import sys
 from typing import Any, NamedTuple
 
@@ -17,9 +19,14 @@ class SpilledSite(NamedTuple):
     offset: int  # where the full Site is in the spill file
 
 
+IN_MEMORY = 4096
+"""Sites kept as they are before any goes to disk (a few hundred bytes each)."""
+
+
 class SiteSpill:
-    def __init__(self) -> None:
+    def __init__(self, in_memory: int | None = None) -> None:
         self._file: Any = None  # created on first use: most runs have no cross-object facts to keep
+        self._in_memory = IN_MEMORY if in_memory is None else in_memory  # sites that may still stay in memory
         self._shared: dict[Any, Any] = {}  # equal values of different files kept once (labels repeat a lot)
 
     def compact(self, value: Any) -> Any:
@@ -42,11 +49,16 @@ class SiteSpill:
             return {key: self.compact(item) for key, item in value.items()}
         return value
 
-    def _spill(self, site: Site) -> SpilledSite:
+    def _spill(self, site: Site) -> Site | SpilledSite:
+        if self._in_memory > 0:
+            self._in_memory -= 1
+            return site
         if self._file is None:
             import tempfile
 
             self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close(), after the run
+        import pickle  # only a run whose sites spill needs it
+
         self._file.seek(0, 2)
         offset = self._file.tell()
         pickle.dump(site, self._file, protocol=pickle.HIGHEST_PROTOCOL)
@@ -56,6 +68,8 @@ class SiteSpill:
         """The full Site (a spilled one is read back from the file this run wrote; never from elsewhere)."""
         if not isinstance(site, SpilledSite):
             return site
+        import pickle
+
         self._file.seek(site.offset)
         return pickle.load(self._file)
 

@@ -33,6 +33,8 @@ Tokens = tuple[str, ...]
 
 @dataclass(slots=True)
 class Container:
+    """One container of a pod template (or a block an operator turns into one)."""
+
     list_name: str  # containers | initContainers | sidecars | the block's own field name
     index: int
     name: str | None
@@ -87,6 +89,8 @@ class Container:
 
 @dataclass(slots=True)
 class PodView:
+    """One pod template of an object, as rules see it, whatever the object's kind."""
+
     obj: K8sObject  # the object whose pod this is (an embedded object for AppWrapper components)
     pointer: str  # absolute pointer of the template node
     spec_pointer: str  # absolute pointer of its PodSpec
@@ -138,6 +142,8 @@ class DefaultSource:
 
 @dataclass(frozen=True, slots=True)
 class ContainerLocation:
+    """Where a pod template's containers are, as a row of the workload table says."""
+
     path: Tokens  # relative to the pod's spec node; may end in '*'
     kind: str = "main"
     name: str | None = None  # the name the operator gives a block that has none
@@ -153,6 +159,8 @@ _BLOCK_CONTAINER = (ContainerLocation(()),)
 
 @dataclass(frozen=True, slots=True)
 class PodLocation:
+    """Where an object holds a pod template, as a row of the workload table says."""
+
     path: Tokens  # pointer tokens, '*' for wildcards
     shape: str = "template"
     role: str | None = None
@@ -167,6 +175,8 @@ class PodLocation:
 
 @dataclass(frozen=True, slots=True)
 class TableRow:
+    """One row of the workload table: kinds, their pod templates and their reference fields."""
+
     kinds: tuple[str, ...]
     pods: tuple[PodLocation, ...]
     references: tuple[Tokens, ...] = ()
@@ -175,6 +185,8 @@ class TableRow:
 
 @dataclass(slots=True)
 class WorkloadTable:
+    """The workload table, indexed by kind."""
+
     by_kind: dict[str, list[PodLocation]]
     references_by_kind: dict[str, list[Tokens]] = field(default_factory=dict)
     rows: list[TableRow] = field(default_factory=list)

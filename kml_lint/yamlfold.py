@@ -141,6 +141,8 @@ class Positions:
 
 @dataclass(slots=True)
 class ParsedDocument:
+    """One YAML document: its plain data, where each value is written, and its problems."""
+
     index: int
     data: Any
     positions: Positions
@@ -150,6 +152,8 @@ class ParsedDocument:
 
 @dataclass(slots=True)
 class ParseResult:
+    """Every document of a text, and the syntax error that ended it, if any."""
+
     documents: list[ParsedDocument]
     error: YamlProblem | None = None
 

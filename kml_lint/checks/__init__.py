@@ -68,6 +68,8 @@ class RunContext:
 
 @dataclass(frozen=True, slots=True)
 class CheckSpec:
+    """A registered check function: what it runs on and the schema of its parameters."""
+
     name: str
     target: str
     function: Callable[..., Any]  # target "run": the per-object ``collect`` function

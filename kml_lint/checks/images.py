@@ -15,6 +15,8 @@ _TEMPLATE_MARKERS = ("{{", "$(", "${")
 
 @dataclass(frozen=True, slots=True)
 class ImageRef:
+    """An image reference split into name, tag and digest."""
+
     name: str  # [registry[:port]/]path
     tag: str | None
     digest: str | None
