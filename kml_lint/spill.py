@@ -32,22 +32,34 @@ class SiteSpill:
     def compact(self, value: Any) -> Any:
         """``value`` with every ``Site`` inside it replaced by a ``SpilledSite``, strings interned and equal
         tuples shared (tuples and lists rebuilt)."""
+        return self._compact(value)[0]
+
+    def _compact(self, value: Any) -> tuple[Any, bool]:
+        """The compacted value, and whether equal values may share it: a tuple that holds a site is unique (its
+        offset differs), so remembering it for sharing would only cost memory."""
         if isinstance(value, Site):
-            return self._spill(value)
+            return self._spill(value), False
         if isinstance(value, str):
-            return sys.intern(value)
+            return sys.intern(value), True
         if isinstance(value, tuple):
-            items = [self.compact(item) for item in value]
+            items = []
+            shareable = True
+            for item in value:
+                compacted, item_shareable = self._compact(item)
+                items.append(compacted)
+                shareable = shareable and item_shareable
             rebuilt = type(value)(*items) if hasattr(value, "_fields") else tuple(items)
+            if not shareable:
+                return rebuilt, False
             try:
-                return self._shared.setdefault(rebuilt, rebuilt)
+                return self._shared.setdefault(rebuilt, rebuilt), True
             except TypeError:  # holds something unhashable
-                return rebuilt
+                return rebuilt, False
         if isinstance(value, list):
-            return [self.compact(item) for item in value]
+            return [self._compact(item)[0] for item in value], False
         if isinstance(value, dict):
-            return {key: self.compact(item) for key, item in value.items()}
-        return value
+            return {key: self._compact(item)[0] for key, item in value.items()}, False
+        return value, True
 
     def _spill(self, site: Site) -> Site | SpilledSite:
         if self._in_memory > 0:
