@@ -146,6 +146,10 @@ def generated_files(root: Path, rules: list[Rule]) -> dict[Path, str]:
 
     registry = compiled_registry(rule_files(rules_dir()))
     files[root / "kml_lint" / COMPILED_RULES] = json.dumps(registry, indent=1, ensure_ascii=False) + "\n"
+    from .workloads import COMPILED_WORKLOADS, compiled_workloads
+
+    table = compiled_workloads((root / "kml_lint" / "workloads.yaml").read_text(encoding="utf-8"))
+    files[root / "kml_lint" / COMPILED_WORKLOADS] = json.dumps(table, indent=1, ensure_ascii=False) + "\n"
     return files
 
 

@@ -9,6 +9,8 @@ No kind is named in this file.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -621,13 +623,30 @@ def _default(entry: Any, where: str) -> DefaultSource:
                          "object" if key == "path" else "pod", bool(entry.get("patch", False)))
 
 
-@cache
-def builtin_table() -> WorkloadTable:
-    text = package_file("workloads.yaml").read_text(encoding="utf-8")
+COMPILED_WORKLOADS = "compiled_workloads.json"
+"""workloads.yaml, parsed ahead of time (written by ``python -m kml_lint.docs``, checked by a test): start-up
+reads JSON instead of folding 26 kB of YAML."""
+
+
+def compiled_workloads(text: str) -> dict[str, Any]:
+    """The precompiled form of workloads.yaml's text (what ``compiled_workloads.json`` holds)."""
     result = parse_yaml(text)
     if result.error or not result.documents:
         raise ValueError(f"workloads.yaml does not parse: {result.error}")
-    return parse_table(result.documents[0].data, "workloads.yaml")
+    return {"format": 1, "digest": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            "table": result.documents[0].data}
+
+
+@cache
+def builtin_table() -> WorkloadTable:
+    text = package_file("workloads.yaml").read_text(encoding="utf-8")
+    try:
+        compiled = json.loads(package_file(COMPILED_WORKLOADS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        compiled = {}
+    if compiled.get("format") != 1 or compiled.get("digest") != hashlib.sha256(text.encode("utf-8")).hexdigest():
+        compiled = compiled_workloads(text)  # workloads.yaml was edited since: read it itself
+    return parse_table(compiled["table"], "workloads.yaml")
 
 
 def load_table_file(path: str, base: WorkloadTable | None = None) -> WorkloadTable:

@@ -91,3 +91,37 @@ def test_rule_status_follows_the_release_policy() -> None:
             assert rule.status == "stable", f"{rule.id}: every rule is stable until 1.0"
         elif rule.since.split(".")[0] != "0" and rule.since == __version__:
             assert rule.status == "preview", f"{rule.id}: new rules start as preview after 1.0"
+
+
+def test_start_up_reads_the_precompiled_rules_and_workload_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both precompiled files are current (the test above) and actually used: no rule file or workloads.yaml
+    is folded from YAML at start-up; an edited workloads.yaml is read itself instead of the stale JSON."""
+    from kml_lint import registry, workloads
+    from kml_lint.paths import package_file
+
+    folded: list[str] = []
+    real_parse = workloads.parse_yaml
+
+    def counting(text: str) -> object:
+        folded.append(text[:40])
+        return real_parse(text)
+
+    monkeypatch.setattr(workloads, "parse_yaml", counting)
+    monkeypatch.setattr(registry, "parse_yaml", counting)
+    workloads.builtin_table.cache_clear()
+    try:
+        assert workloads.builtin_table().by_kind and registry.load_rules()
+        assert folded == []
+        original = package_file("workloads.yaml").read_text(encoding="utf-8")
+        real_read = type(package_file("workloads.yaml")).read_text
+
+        def edited(path: object, *args: object, **kwargs: object) -> str:
+            text = real_read(path, *args, **kwargs)
+            return text + "\n# edited\n" if str(path).endswith("workloads.yaml") else text
+
+        monkeypatch.setattr(type(package_file("workloads.yaml")), "read_text", edited)
+        workloads.builtin_table.cache_clear()
+        assert workloads.builtin_table().by_kind
+        assert len(folded) == 1 and original.startswith(folded[0])
+    finally:
+        workloads.builtin_table.cache_clear()
