@@ -5,7 +5,9 @@ ruamel's classes run three nested Python ``__init__`` methods per event; measure
 is close to half the cost of the event stream itself. ``BaseException`` is the one built-in class whose C
 constructor accepts any positional arguments and keeps them (in ``args``): subclasses of it make events
 without running a line of Python. The swap lasts for one ``EventStream`` only, so no other user of the C
-parser in the process (ruamel's own C-backed loaders) ever sees these classes.
+parser in the process (ruamel's own C-backed loaders) sees these classes afterwards. While it lasts, it is
+process-wide: kml-lint parses in one thread per process, and a program that embeds it and also runs
+ruamel's C loader in another thread at the same moment should parse under a lock.
 
 Each event's ``args`` follow the C parser's calls:
 
