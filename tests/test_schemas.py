@@ -406,3 +406,15 @@ def test_rules_of_the_schema_family_are_all_shipped() -> None:
 
 def test_cli_main_is_importable_without_running() -> None:
     assert callable(main)
+
+
+def test_a_one_file_text_run_imports_only_what_it_needs() -> None:
+    """The pre-commit case: no SARIF library, no jsonschema (validators are precompiled), no worker pool, no
+    cache, no spill file machinery."""
+    unwanted = ("sarif_om", "jsonschema", "multiprocessing", "pickle", "tempfile", "kml_lint.reporters.sarif",
+                "kml_lint.cache", "kml_lint.inspect", "kml_lint.docs")
+    code = ("import sys\nfrom kml_lint.cli import main\ntry:\n    main(['examples/train-job.yaml'])\n"
+            f"except SystemExit:\n    pass\nprint(sorted(m for m in {unwanted!r} if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert "KML201" in proc.stdout  # the run did lint the file
+    assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout.splitlines()[-1]
