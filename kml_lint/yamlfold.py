@@ -104,27 +104,9 @@ class Positions:
         return found
 
     def get(self, pointer: str, default: Position | None = None) -> Position | None:
-        if pointer == "":
-            return self.root_position if self.root_position is not None else default
-        node = self.root
-        position: Position | None = None
-        for raw in pointer[1:].split("/"):
-            table = self.tables.get(id(node)) if isinstance(node, (dict, list)) else None
-            if table is None:
-                return default
-            if isinstance(node, dict):
-                key = raw.replace("~1", "/").replace("~0", "~") if "~" in raw else raw
-                position = table.get(key)
-                node = node.get(key)
-            else:
-                if not raw.isdigit() or int(raw) >= len(table):
-                    return default
-                index = int(raw)
-                position = table[index]
-                node = node[index] if index < len(node) else None
-            if position is None:
-                return default
-        return position
+        """The position of exactly ``pointer`` (``default`` when it is not written in the document)."""
+        position, exact = self.nearest(pointer)
+        return position if exact and position is not None else default
 
     def __getitem__(self, pointer: str) -> Position:
         found = self.get(pointer)

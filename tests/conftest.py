@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -68,19 +70,28 @@ def rules_by_id(*ids: str) -> list[Rule]:
     return [rule for rule in all_rules() if rule.id in wanted]
 
 
-def cli(*args: str, cwd: Path) -> tuple[int, str, str]:
-    """Run the command in process from ``cwd``: (exit code, stdout, stderr)."""
+def cli(*args: str, cwd: Path | None = None, input: str | bytes | None = None,
+        env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """Run the command in process from ``cwd`` (default: here): (exit code, stdout, stderr)."""
     from click.testing import CliRunner
 
     from kml_lint.cli import command
 
     old = os.getcwd()
-    os.chdir(cwd)
+    if cwd is not None:
+        os.chdir(cwd)
     try:
-        result = CliRunner().invoke(command, list(args), catch_exceptions=False)
+        result = CliRunner(env=env).invoke(command, list(args), input=input, catch_exceptions=False)
     finally:
         os.chdir(old)
     return result.exit_code, result.stdout, result.stderr
+
+
+def kml_process(*args: str, cwd: Path = ROOT, timeout: int = 120) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m kml_lint`` as a separate process from ``cwd`` (this checkout's package, whatever is
+    installed). ``timeout`` is a hang guard, never a speed assertion."""
+    return subprocess.run([sys.executable, "-m", "kml_lint", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
 def requires_corpus() -> pytest.MarkDecorator:

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import ROOT
-
-from kml_lint.cli import command
+from conftest import ROOT, cli
 
 EXAMPLES = ROOT / "examples"
 
@@ -35,16 +31,7 @@ spec:
 """
 
 
-def run(*args: str, input: str | bytes | None = None, cwd: Path | None = None) -> tuple[int, str, str]:
-    runner = CliRunner()
-    old = os.getcwd()
-    if cwd:
-        os.chdir(cwd)
-    try:
-        result = runner.invoke(command, list(args), input=input, catch_exceptions=False)
-    finally:
-        os.chdir(old)
-    return result.exit_code, result.stdout, result.stderr
+run = cli
 
 
 def test_no_path_prints_usage_and_exits_2() -> None:

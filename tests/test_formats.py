@@ -10,17 +10,12 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from click.testing import CliRunner
-from conftest import ROOT
-
-from kml_lint.cli import command
+from conftest import ROOT, cli
 
 RENDERED = ROOT / "tests" / "data" / "rendered"
 
 
-def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    result = CliRunner(env=env).invoke(command, list(args), input=input, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
+run = cli
 
 
 def test_helm_source_comments_map_documents_to_their_templates() -> None:

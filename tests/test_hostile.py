@@ -8,11 +8,10 @@ import os
 import re
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, kml_process
 
 from kml_lint.yamlfold import parse_yaml
 
@@ -23,8 +22,7 @@ FORMATS = ["text", "full", "json", "sarif", "github", "junit"]
 
 def kml(*args: str, cwd: Path = ROOT, timeout: int = 30) -> subprocess.CompletedProcess[str]:
     # The timeout is a hang guard: the issue requires the whole folder in under 30 s.
-    return subprocess.run([sys.executable, "-m", "kml_lint", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return kml_process(*args, cwd=cwd, timeout=timeout)
 
 
 def test_every_case_is_listed() -> None:

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, ROOT, requires_corpus
+from conftest import CORPUS, ROOT, kml_process, requires_corpus
 
 
 def kml(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "kml_lint", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return kml_process(*args, cwd=cwd)
 
 
 @requires_corpus()

@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, all_rules, rules_by_id
+from conftest import ROOT, all_rules, kml_process, rules_by_id
 
 from kml_lint.checks import RunContext
 from kml_lint.cli import main
@@ -37,9 +37,7 @@ def found(result) -> set[tuple[int, str]]:
     return {(f.line, f.rule_id) for f in result.findings}
 
 
-def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "kml_lint", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=120)
+run_cli = kml_process
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import base64
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import kml_process
 
 TOKENS = {
     "hf": "hf_PlantedTokenForLeakTestingOnly0123456789",
@@ -85,8 +83,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def kml(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "kml_lint", "leaky.yaml", *args], cwd=root, capture_output=True,
-                          text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return kml_process("leaky.yaml", *args, cwd=root, timeout=60)
 
 
 def assert_clean(text: str, where: str) -> None:
