@@ -16,7 +16,7 @@ from typing import Any
 
 from .objects import locate
 from .paths import package_file
-from .yamlfold import escape_pointer_token, parse_yaml
+from .yamlfold import Positions, escape_pointer_token, parse_yaml
 
 CONFIG_NAMES = (".kml-lint.yaml", ".kml-lint.yml")
 
@@ -29,7 +29,7 @@ class ConfigError(Exception):
 class Config:
     data: dict[str, Any] = field(default_factory=dict)
     source: str | None = None  # the file it came from (None: defaults only)
-    positions: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
+    positions: Positions = field(default_factory=Positions)  # where each setting is written (empty: defaults)
 
     @property
     def base_dir(self) -> str:
@@ -117,7 +117,7 @@ def load_config(path: str | None) -> Config:
         if len(documents) > 1:
             raise ConfigError(f"{shown}: expected one YAML document")
         data = documents[0].data if documents else {}
-        config = Config(data if data is not None else {}, shown, documents[0].positions if documents else {})
+        config = Config(data if data is not None else {}, shown, documents[0].positions if documents else Positions())
     validate_config(config)
     return config
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from .credentials import redact
 from .findings import ObjectRef
-from .yamlfold import ParsedDocument, Position, Positions, escape_pointer_token
+from .yamlfold import ParsedDocument, Positions, escape_pointer_token
 
 
 @dataclass(slots=True)
@@ -55,31 +55,17 @@ class K8sObject:
         return locate(self.document.positions, pointer, at)
 
 
-def locate(positions: Positions | dict[str, Position], pointer: str, at: str = "key") -> tuple[int, int]:
+def locate(positions: Positions, pointer: str, at: str = "key") -> tuple[int, int]:
     """Line and column of ``pointer``; a missing field lands on its nearest existing parent's key.
 
     ``at="value"`` points at the value node instead of its key (an image string, a secret value).
     """
-    nearest = getattr(positions, "nearest", None)
-    if nearest is not None:  # a parsed document's index: one walk, remembered
-        position, exact = nearest(pointer)
-        if position is None:
-            return 1, 1
-        if at == "value" and exact:
-            return position[2], position[3]
-        return position[0], position[1]
-    probe = pointer  # a plain pointer -> position table (configuration files)
-    exact = True
-    while True:
-        position = positions.get(probe)
-        if position is not None:
-            if at == "value" and exact:
-                return position[2], position[3]
-            return position[0], position[1]
-        if not probe:
-            return 1, 1
-        probe = probe[: probe.rfind("/")]
-        exact = False
+    position, exact = positions.nearest(pointer)
+    if position is None:
+        return 1, 1
+    if at == "value" and exact:
+        return position[2], position[3]
+    return position[0], position[1]
 
 
 def field_path(pointer: str) -> str:
