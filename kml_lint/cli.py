@@ -159,7 +159,7 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
     run_options = RunOptions(
         list(paths), selected, excludes=settings["exclude"], force_exclude=options["force_exclude"],
         max_file_size=settings["max-file-size"], platform=settings["platform"],
-        stdin_filename=options["stdin_filename"], config=config, baseline=baseline,
+        stdin_filename=options["stdin_filename"], config=config, baseline=baseline, known_rules=rules,
         peer_annotations=peer_annotations(settings["peer-annotations"], rules),
         keep_source_lines=needs_source_lines(output_format), progress=_progress(), jobs=options["jobs"],
         cache=options["cache"], kubernetes_version=kubernetes_version, schemas=not options["no_schemas"],
@@ -172,7 +172,7 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
         if options["write_baseline"]:
             from .suppress import BaselineWriter
 
-            sink = BaselineWriter(out)
+            sink = BaselineWriter(out, os.path.dirname(os.path.abspath(output)) if output else None)
         else:
             sink = make_reporter(fmt, out, render_options, selected, os.getcwd())
         try:
