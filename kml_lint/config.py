@@ -181,6 +181,9 @@ def validate_config(config: Config) -> None:
                     key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
     if errors:
         error = errors[0]
+        while error.validator in ("oneOf", "anyOf") and error.context:
+            # the branch that got furthest into the value says what is wrong (a misspelt item, not "no branch")
+            error = max(error.context, key=lambda e: len(e.absolute_path))
         path = list(error.absolute_path)
         message = error.message
         if error.validator == "additionalProperties":
