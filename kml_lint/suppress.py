@@ -356,7 +356,8 @@ class Suppressor:
 
     def _mistaken(self, directive: Directive, mistakes: list[str]) -> Finding:
         """KML008 for a suppression written wrongly: at least a warning (unlike an unused one, a note), as it
-        fails silently; never an error, so a rule id newer than this kml-lint does not break a gate."""
+        fails silently; not an error (unless KML008's severity is configured so), so a rule id newer than this
+        kml-lint does not break a gate."""
         from .findings import Severity
 
         rule = next(rule for rule in self.selected if rule.id == UNUSED_SUPPRESSION)
