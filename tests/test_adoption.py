@@ -367,3 +367,12 @@ def test_toml_positions_follow_tables_arrays_and_inline_values() -> None:
     assert locate(positions, "/exemptions/1/more/deep/a/1/b") == (16, 24)
     assert locate(positions, "/exemptions/0/reason") == (12, 1)
     assert locate(positions, "/missing") == (2, 7)  # the nearest parent: the table's header
+
+
+def test_baseline_matches_cached_results_from_a_subfolder(tmp_path: Path) -> None:
+    repo = _baselined_repo(tmp_path)
+    code, out, _ = cli(".", "--write-baseline", "-o", ".kml-lint-baseline.json", cwd=repo)
+    for _ in range(2):  # the second run reads every result from the cache
+        code, out, err = cli(".", "--baseline", "../.kml-lint-baseline.json", "--cache", "--format", "json",
+                             cwd=repo / "k8s")
+        assert code == 0 and _unsuppressed(out) == [], out + err
