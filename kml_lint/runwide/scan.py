@@ -33,7 +33,8 @@ def _filters() -> tuple[re.Pattern[bytes], re.Pattern[str], dict[str, list[tuple
             by_file[name] = kind
     bare = sorted({group_kind.rsplit("/", 1)[-1] for group_kind in by_kind})
     words = "|".join(re.escape(word) for word in bare)
-    pattern = rf"""["']?kind["']?[ \t]*:[ \t]*["']?(?:{words})["']?[ \t]*(?:[,}}\r\n#]|$)"""
+    # Starting with the literal "kind" lets the regex engine skip ahead with a fast substring search.
+    pattern = rf"""kind["']?[ \t]*:[ \t]*["']?(?:{words})["']?[ \t]*(?:[,}}\r\n#]|$)"""
     return (re.compile(pattern.encode(), re.MULTILINE), re.compile(pattern, re.MULTILINE), by_kind, by_file)
 
 
