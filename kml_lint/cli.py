@@ -71,6 +71,9 @@ def _use_color(output: str | None) -> bool:
 @click.option("--strict-kinds", is_flag=True, help="Report objects without a schema (KML007) as errors.")
 @click.option("--max-file-size", type=click.IntRange(min=1), default=None,
               help="Skip (and report) files larger than this many bytes [default: 10 MiB].")
+@click.option("--sarif-max-results", type=click.IntRange(min=1), default=25_000, show_default=True, metavar="N",
+              help="SARIF: write at most N results (GitHub code scanning accepts 25,000 per run); when more are "
+              "found, unsuppressed, then errors, then warnings are kept first.")
 @click.option("--stdin-filename", metavar="NAME", help="The name to show for input read from '-'.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes [default: every usable CPU when there are more than a handful of files].")
@@ -162,7 +165,8 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
     fmt = resolve_format(output_format)
     color = _use_color(output) and fmt in ("text", "full")
     render_options = RenderOptions(color=color, show_suppressed=options["show_suppressed"], quiet=options["quiet"],
-                                   statistics=options["statistics"])
+                                   statistics=options["statistics"], fail_on=settings["fail-on"],
+                                   sarif_max_results=options["sarif_max_results"])
     with _open_output(output) as out:
         if options["write_baseline"]:
             from .suppress import BaselineWriter
@@ -191,10 +195,9 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
     if not summary.files:
         click.echo("kml-lint: warning: no Kubernetes manifest found in the given paths"
                    + ("" if options["verbose"] else " (--verbose lists what was skipped)"), err=True)
-    dropped = getattr(sink, "dropped", 0)
-    if dropped:
-        click.echo(f"kml-lint: warning: {dropped:,} results left out; a SARIF run holds at most "
-                   f"{sink.written:,} (GitHub code scanning's limit)", err=True)
+    left_out = sink.left_out() if hasattr(sink, "left_out") else None
+    if left_out:
+        click.echo(f"kml-lint: warning: SARIF: {left_out}", err=True)
     if options["write_baseline"]:
         sys.exit(EXIT_OK)
     sys.exit(EXIT_FINDINGS if summary.fails(settings["fail-on"]) else EXIT_OK)

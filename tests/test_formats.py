@@ -78,15 +78,53 @@ def test_full_format_masks_secrets_on_source_lines(tmp_path: Path) -> None:
     assert "^" in out and "= fix:" in out
 
 
-def test_sarif_result_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _sarif_results(*args: str, cwd: Path) -> tuple[list[tuple[str, str, int, str, bool]], str]:
+    """(rule, uri, line, level, suppressed) of each result, in the log's order, and stderr."""
     import json
 
-    import kml_lint.reporters.sarif as sarif
+    _, out, err = run(".", "--format", "sarif", *args, cwd=cwd)
+    results = []
+    for r in json.loads(out)["runs"][0]["results"]:
+        location = r["locations"][0]["physicalLocation"]
+        results.append((r["ruleId"], location["artifactLocation"]["uri"], location["region"]["startLine"],
+                        r["level"], "suppressions" in r))
+    return results, err
 
-    monkeypatch.setattr(sarif, "MAX_RESULTS", 3)
-    _, out, err = run(str(ROOT / "examples"), "--format", "sarif")
-    assert len(json.loads(out)["runs"][0]["results"]) == 3
-    assert "results left out" in err and "at most 3" in err
+
+def test_sarif_cap_keeps_unsuppressed_then_errors_then_warnings(tmp_path: Path) -> None:
+    """Over --sarif-max-results, what is left out is the least useful: suppressed results first, then notes,
+    then warnings (a late error in file order is kept over early notes), and stderr says what went."""
+    # Notes come first in file order: a cut in file order would keep them and drop the errors below.
+    (tmp_path / "a-notes.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: early, namespace: x}\n"
+                                           "spec:\n  containers:\n    - name: c\n      image: busybox:1.36\n")
+    shutil.copy(ROOT / "examples" / "train-job.yaml", tmp_path / "b-job.yaml")
+    (tmp_path / "c-suppressed.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: late, namespace: x}\nspec:\n  containers:\n"
+        "    - name: c\n      image: busybox:1.36\n      env:\n"
+        "        - {name: HF_TOKEN, value: hf_abcdefghijklmnopqrstuvwxyz0123456789}  # kml-lint: ignore[KML401] t\n")
+    everything, err = _sarif_results("--sarif-max-results", "100000", cwd=tmp_path)
+    assert "left out" not in err
+    rank = {"error": 0, "warning": 1, "note": 2}
+    errors = [r for r in everything if r[3] == "error" and not r[4]]
+    warnings = [r for r in everything if r[3] == "warning" and not r[4]]
+    suppressed = [r for r in everything if r[4]]
+    assert errors and len(warnings) > 2 and suppressed and everything[0][3] == "note"
+    cap = len(errors) + 2
+    kept, err = _sarif_results("--sarif-max-results", str(cap), cwd=tmp_path)
+    # every unsuppressed error, then the first two warnings in file order, and in file order in the log
+    assert kept == [r for r in everything if r in errors or r in warnings[:2]]
+    assert sorted(rank[r[3]] for r in kept) == [0] * len(errors) + [1, 1]
+    left = [r for r in everything if r not in kept]
+    counts = {level: sum(1 for r in left if r[3] == level) for level in rank}
+    assert (f"{len(left)} of {len(everything)} results left out ({counts['error']} error"
+            f"{'' if counts['error'] == 1 else 's'}, {counts['warning']} warnings, {counts['note']} notes, "
+            f"{len(suppressed)} of them suppressed)") in err
+    assert f"at most {cap} (--sarif-max-results)" in err and "shows only the first 5,000" in err
+
+
+def test_sarif_cap_default_is_githubs_limit() -> None:
+    _, out, _ = run("--help")
+    assert "--sarif-max-results N" in out and "25000" in out
 
 
 @pytest.mark.network
