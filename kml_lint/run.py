@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -108,9 +109,18 @@ class FileLinter:
                 "workloads": repr(options.workloads.by_kind) if options.workloads is not None else None}))
 
     def lint_target(self, target: Target) -> FileResult:
-        return self.lint(target.path, read_path(target.path, self.options.max_file_size), target.explicit)
+        start = time.perf_counter()
+        result = self.lint(target.path, read_path(target.path, self.options.max_file_size), target.explicit)
+        result.seconds = time.perf_counter() - start  # reading included
+        return result
 
     def lint(self, path: str, source: SourceText | SourceError, explicit: bool, rendered: bool = False) -> FileResult:
+        start = time.perf_counter()
+        result = self._lint(path, source, explicit, rendered)
+        result.seconds = time.perf_counter() - start
+        return result
+
+    def _lint(self, path: str, source: SourceText | SourceError, explicit: bool, rendered: bool) -> FileResult:
         disabled = self.ignores.disabled(path)
         key = None
         if self.cache is not None and isinstance(source, SourceText):

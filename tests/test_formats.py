@@ -50,12 +50,66 @@ def test_github_commands_escape_their_properties() -> None:
     assert _data("x\ny") == "x%0Ay"
 
 
-def test_junit_is_well_formed_with_one_case_per_object() -> None:
+def _junit(*args: str, cwd: Path | None = None) -> tuple[int, ElementTree.Element]:
+    code, out, _ = run(*args, "--format", "junit", cwd=cwd)
+    return code, ElementTree.fromstring(out)
+
+
+def test_junit_layout_is_what_gitlab_and_jenkins_read() -> None:
+    """testsuites > testsuite (one per file) > testcase, each with name, classname and time; the totals add up;
+    at most one <failure> per test case."""
+    code, root = _junit(str(ROOT / "examples"))
+    assert root.tag == "testsuites"
+    suites = root.findall("testsuite")
+    assert [suite.get("name") for suite in suites] == [f"examples/{name}" for name in (
+        "nightly-cronjob.yaml", "serving-deployment.yaml", "train-job.yaml", "wandb-secret.yaml")]
+    cases = root.findall("testsuite/testcase")
+    assert int(root.get("tests")) == len(cases) == sum(int(suite.get("tests")) for suite in suites)
+    failing = [case for case in cases if case.find("failure") is not None]
+    assert int(root.get("failures")) == len(failing) == sum(int(suite.get("failures")) for suite in suites)
+    for element in (root, *suites, *cases):
+        assert float(element.get("time")) >= 0
+    for case in cases:
+        assert case.get("name") and case.get("classname") and len(case.findall("failure")) <= 1
+    assert float(root.get("time")) >= max(float(suite.get("time")) for suite in suites) > 0
+    assert code == 1 and failing
+
+    import junitparser  # a consumer's reading of the same report
+
     _, out, _ = run(str(ROOT / "examples"), "--format", "junit")
-    root = ElementTree.fromstring(out)
-    cases = root.findall(".//testcase")
-    assert len(cases) == 4 and int(root.get("tests")) == 4
-    assert int(root.get("failures")) == 3
+    xml = junitparser.JUnitXml.fromstring(out)
+    read = [(case.name, [type(r).__name__ for r in case.result]) for suite in xml for case in suite]
+    assert len(read) == len(cases) and sum(1 for _, results in read if results == ["Failure"]) == len(failing)
+
+
+def test_junit_failures_follow_fail_on(tmp_path: Path) -> None:
+    """A (object, rule) case fails only when its findings reach --fail-on, with one <failure> for all of them;
+    findings below --fail-on are the case's <system-out>; a clean object is one passing case."""
+    (tmp_path / "pods.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: two, namespace: x}\nspec:\n"
+        "  automountServiceAccountToken: false\n  containers:\n"
+        "    - {name: a, image: 'busybox:1.36'}\n    - {name: b, image: 'busybox:1.36'}\n---\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: clean, namespace: x}\ndata: {a: b}\n")
+    for fail_on, code_expected in (("error", 0), ("warning", 1), ("never", 0)):
+        code, root = _junit("pods.yaml", "--fail-on", fail_on, cwd=tmp_path)
+        assert code == code_expected
+        cases = {case.get("name"): case for case in root.iter("testcase")}
+        clean = cases.pop("ConfigMap/x/clean")
+        assert list(clean) == []
+        assert all(name.startswith("Pod/x/two KML") for name in cases)
+        memory = cases["Pod/x/two KML101 missing-memory-limit"]
+        failures = memory.findall("failure")
+        if fail_on == "warning":
+            assert len(failures) == 1 and memory.find("system-out") is None
+            assert failures[0].get("type") == "KML101 missing-memory-limit"
+            assert failures[0].get("message").endswith("(and 1 more)")
+            assert failures[0].text.count("warning KML101") == 2
+            # notes stay below the gate: output, not failures
+            notes = [case for case in cases.values() if "note KML" in (case.findtext("system-out") or "")]
+            assert notes and all(case.find("failure") is None for case in notes)
+        else:
+            assert failures == [] and memory.findtext("system-out").count("warning KML101") == 2
+            assert int(root.get("failures")) == 0
 
 
 def test_quiet_and_statistics() -> None:
