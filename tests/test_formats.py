@@ -112,6 +112,23 @@ def test_junit_failures_follow_fail_on(tmp_path: Path) -> None:
             assert int(root.get("failures")) == 0
 
 
+def test_cross_object_findings_follow_every_file_under_their_heading() -> None:
+    from kml_lint.reporters.text import ACROSS_FILES
+
+    for fmt in ("text", "full"):
+        _, out, _ = run(str(ROOT / "tests" / "golden" / "input"), "--format", fmt)
+        before, heading, after = out.partition(ACROSS_FILES + "\n")
+        assert heading and ACROSS_FILES not in after, out
+        assert "KML820" not in before and "KML001" in before and "KML202" in before
+        findings = [line for line in after.splitlines() if ": note KML" in line or ": warning KML" in line]
+        assert len(findings) == 2 and all("KML820" in line for line in findings)
+        assert before.endswith("\n\n")  # set apart by one blank line
+    _, out, _ = run(str(ROOT / "tests" / "golden" / "input"), "--quiet")
+    assert ACROSS_FILES not in out and "KML820" in out  # --quiet: findings only
+    _, out, _ = run(str(ROOT / "examples" / "serving-deployment.yaml"))
+    assert ACROSS_FILES not in out  # no cross-object finding, no heading
+
+
 def test_quiet_and_statistics() -> None:
     _, out, _ = run(str(ROOT / "examples"), "--quiet")
     _, report, _ = run(str(ROOT / "examples"), "--format", "json")

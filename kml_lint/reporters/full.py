@@ -36,6 +36,7 @@ def snippet(finding: Finding, color: bool) -> list[str]:
 
 
 class FullReporter(TextReporter):
+    gap = ""  # every finding already ends with a blank line
     def file(self, result: FileResult) -> None:
         if self.options.statistics:
             return
