@@ -162,6 +162,43 @@ def _sarif_results(*args: str, cwd: Path) -> tuple[list[tuple[str, str, int, str
     return results, err
 
 
+def _fix_blocks(out: str) -> list[list[str]]:
+    """Each finding's ``= fix:`` line with the continuation lines right below it."""
+    blocks: list[list[str]] = []
+    in_fix = False
+    for line in out.splitlines():
+        if line.startswith("  = fix: "):
+            blocks.append([line])
+            in_fix = True
+        elif in_fix and line.startswith(" " * 9):
+            blocks[-1].append(line)
+        else:
+            in_fix = False
+    return blocks
+
+
+@pytest.mark.parametrize("columns", [60, 100, 200])
+def test_full_format_shows_the_whole_fix_wrapped_to_the_terminal(columns: int) -> None:
+    """The fix is the remediation's whole first sentence, wrapped between words to the terminal's width."""
+    from conftest import all_rules
+
+    from kml_lint.registry import find_rule
+    from kml_lint.reporters.full import first_sentence
+
+    _, out, _ = run(str(ROOT / "examples"), "--format", "full", env={"COLUMNS": str(columns)})
+    blocks = _fix_blocks(out)
+    assert blocks and "…" not in "".join(line for block in blocks for line in block)
+    headlines = [line for line in out.splitlines() if ": error KML" in line or ": warning KML" in line
+                 or ": note KML" in line]
+    assert len(blocks) == len(headlines)
+    for headline, block in zip(headlines, blocks, strict=True):
+        rule = find_rule(all_rules(), headline.split()[2])
+        assert " ".join(line.strip() for line in block).removeprefix("= fix: ") == first_sentence(rule.remediation)
+        assert all(len(line) <= columns or " " not in line.strip() for line in block), block
+    if columns == 60:
+        assert any(len(block) > 1 for block in blocks)
+
+
 def test_sarif_cap_keeps_unsuppressed_then_errors_then_warnings(tmp_path: Path) -> None:
     """Over --sarif-max-results, what is left out is the least useful: suppressed results first, then notes,
     then warnings (a late error in file order is kept over early notes), and stderr says what went."""
