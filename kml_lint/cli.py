@@ -111,21 +111,23 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
         click.echo(f"# effective configuration (file: {config.source or 'none'})")
         click.echo(dump({key: value for key, value in settings.items() if value not in (None, [], {})}), nl=False)
         return
-    if options["list_rules"] or options["explain"]:
-        from .docs import explain_text, list_rules_text
+    if options["explain"]:
+        from .docs import explain_text
 
-        if options["explain"]:
-            rule = find_rule(rules, options["explain"])
-            if rule is None:
-                _fail(f"no rule named {options['explain']!r} (see kml-lint --list-rules)")
-            click.echo(explain_text(rule), nl=False)
-        else:
-            click.echo(list_rules_text(rules), nl=False)
+        rule = find_rule(rules, options["explain"])
+        if rule is None:
+            _fail(f"no rule named {options['explain']!r} (see kml-lint --list-rules)")
+        click.echo(explain_text(rule), nl=False)
+        return
+    if options["list_rules"]:
+        _list_rules(rules, settings, config, output_format, output)
         return
     if not paths:
         click.echo(ctx.get_usage(), err=True)
         click.echo("Try 'kml-lint --help' for help.", err=True)
-        sys.exit(EXIT_USAGE)
+        _fail("no path given: name the files or folders to lint, or - to read standard input")
+    if options["statistics"] and resolve_format_name(output_format) not in ("text", "full", "json"):
+        _fail(f"--statistics prints text, full or json, not {output_format}")
     workloads = _workload_table(config, options["workload_files"])
     if options["inspect"]:
         _inspect(list(paths), workloads, output_format, output, settings, options)
@@ -201,6 +203,32 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
     if options["write_baseline"]:
         sys.exit(EXIT_OK)
     sys.exit(EXIT_FINDINGS if summary.fails(settings["fail-on"]) else EXIT_OK)
+
+
+def resolve_format_name(name: str) -> str:
+    from .reporters import resolve_format
+
+    return resolve_format(name)
+
+
+def _list_rules(rules: list[Any], settings: dict[str, Any], config: Any, output_format: str,
+                output: str | None) -> None:
+    """``--list-rules``: the rules this run would run (configuration and command line applied, with their
+    effective severity), then the ones it would not, and why."""
+    from .config import ConfigError
+    from .docs import list_rules_json, list_rules_text
+    from .registry import RuleError
+
+    fmt = resolve_format_name(output_format)
+    if fmt not in ("text", "json"):
+        _fail(f"--list-rules prints text or json, not {output_format}")
+    try:
+        selected = configured_rules(rules, settings, config)
+    except (RuleError, ConfigError) as exc:
+        _fail(str(exc))
+    text = list_rules_json(selected, rules) if fmt == "json" else list_rules_text(selected, rules)
+    with _open_output(output) as out:
+        out.write(text)
 
 
 @contextlib.contextmanager
