@@ -126,7 +126,9 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
         click.echo(ctx.get_usage(), err=True)
         click.echo("Try 'kml-lint --help' for help.", err=True)
         _fail("no path given: name the files or folders to lint, or - to read standard input")
-    if options["statistics"] and resolve_format_name(output_format) not in ("text", "full", "json"):
+    from .reporters import resolve_format
+
+    if options["statistics"] and resolve_format(output_format) not in ("text", "full", "json"):
         _fail(f"--statistics prints text, full or json, not {output_format}")
     workloads = _workload_table(config, options["workload_files"])
     if options["inspect"]:
@@ -154,7 +156,7 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
             baseline = load_baseline(settings["baseline"])
         except ValueError as exc:
             _fail(str(exc))
-    from .reporters import RenderOptions, make_reporter, needs_source_lines, resolve_format
+    from .reporters import RenderOptions, make_reporter, needs_source_lines
 
     run_options = RunOptions(
         list(paths), selected, excludes=settings["exclude"], force_exclude=options["force_exclude"],
@@ -205,12 +207,6 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
     sys.exit(EXIT_FINDINGS if summary.fails(settings["fail-on"]) else EXIT_OK)
 
 
-def resolve_format_name(name: str) -> str:
-    from .reporters import resolve_format
-
-    return resolve_format(name)
-
-
 def _list_rules(rules: list[Any], settings: dict[str, Any], config: Any, output_format: str,
                 output: str | None) -> None:
     """``--list-rules``: the rules this run would run (configuration and command line applied, with their
@@ -218,8 +214,9 @@ def _list_rules(rules: list[Any], settings: dict[str, Any], config: Any, output_
     from .config import ConfigError
     from .docs import list_rules_json, list_rules_text
     from .registry import RuleError
+    from .reporters import resolve_format
 
-    fmt = resolve_format_name(output_format)
+    fmt = resolve_format(output_format)
     if fmt not in ("text", "json"):
         _fail(f"--list-rules prints text or json, not {output_format}")
     try:
