@@ -76,6 +76,24 @@ def test_the_actions_lint_step_runs(tmp_path: Path, fail_on: str, code: int) -> 
     assert '"ruleId": "KML401"' in (tmp_path / "kml-lint.sarif").read_text()  # written before the step failed
 
 
+@pytest.mark.network
+def test_the_actions_install_step_installs_this_checkout(tmp_path: Path) -> None:
+    """The install step's own script on a Linux runner's layout: a virtual environment under RUNNER_TEMP with
+    the action's checkout in it, and the interpreter handed to the lint step."""
+    outputs = tmp_path / "github-output"
+    env = {**os.environ, "KML_PYTHON": sys.executable, "KML_VERSION": "", "KML_REPOSITORY": "unused",
+           "RUNNER_OS": "Linux", "RUNNER_TEMP": str(tmp_path), "GITHUB_ACTION_PATH": str(ROOT),
+           "GITHUB_OUTPUT": str(outputs)}
+    proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step("Install kml-lint")["run"]],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr
+    python = outputs.read_text().strip().removeprefix("python=")
+    assert python == f"{tmp_path}/kml-lint-venv/bin/python"
+    listed = subprocess.run([python, "-m", "kml_lint", "--list-rules"], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=120)
+    assert listed.returncode == 0 and "KML201" in listed.stdout
+
+
 @pytest.mark.parametrize("index", range(3))
 def test_documented_workflows_upload_whatever_the_lint_step_says(index: int) -> None:
     """A workflow that writes SARIF uploads it with `if: always()` after the lint step, with a category; the
