@@ -94,6 +94,7 @@ class FileResult:
     supplement: bool = False  # run-scope findings for a file already reported
     facts: dict[str, list[Any]] = field(default_factory=dict)  # run-scope rules: rule id -> facts, until the end
     stats: Counter[str] = field(default_factory=Counter)  # counted by checks (objects per schema source)
+    seconds: float = 0.0  # how long reading and linting the file took (JUnit's time)
 
     def place(self, line: int) -> tuple[str, int]:
         if self.placement is None or not self.placement.mapped:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -112,9 +113,18 @@ class FileLinter:
                 "runwide": facts.digest if facts is not None else ""}))
 
     def lint_target(self, target: Target) -> FileResult:
-        return self.lint(target.path, read_path(target.path, self.options.max_file_size), target.explicit)
+        start = time.perf_counter()
+        result = self.lint(target.path, read_path(target.path, self.options.max_file_size), target.explicit)
+        result.seconds = time.perf_counter() - start  # reading included
+        return result
 
     def lint(self, path: str, source: SourceText | SourceError, explicit: bool, rendered: bool = False) -> FileResult:
+        start = time.perf_counter()
+        result = self._lint(path, source, explicit, rendered)
+        result.seconds = time.perf_counter() - start
+        return result
+
+    def _lint(self, path: str, source: SourceText | SourceError, explicit: bool, rendered: bool) -> FileResult:
         disabled = self.ignores.disabled(path)
         key = None
         if self.cache is not None and isinstance(source, SourceText):

@@ -175,6 +175,55 @@ def test_list_rules_and_explain() -> None:
     assert run("--explain", "KML999")[0] == 2
 
 
+def test_no_path_says_a_path_is_missing() -> None:
+    code, out, err = run()
+    assert code == 2 and out == ""
+    assert err.startswith("Usage: ") and "kml-lint: error: no path given" in err
+
+
+def test_list_rules_lists_the_effective_rule_set(tmp_path: Path) -> None:
+    code, out, _ = run("--list-rules", "--select", "KML2", "--ignore", "KML203", "--isolated")
+    listed = [line.split()[0] for line in out.splitlines() if not line.startswith("#")]
+    assert code == 0 and listed and all(rule.startswith("KML2") for rule in listed) and "KML203" not in listed
+    assert "KML201" in listed and out.splitlines()[-1].startswith("# ")
+    # the configuration counts too: its ignore and its severity overrides
+    (tmp_path / ".kml-lint.yaml").write_text("ignore: [KML301]\nseverity: {KML201: error}\n")
+    _, out, _ = run("--list-rules", "--config", str(tmp_path / ".kml-lint.yaml"))
+    lines = {line.split()[0]: line.split()[2] for line in out.splitlines() if not line.startswith("#")}
+    assert "KML301" not in lines and lines["KML201"] == "error"
+    # an off-by-default rule is named as such, and selected by id it is listed
+    _, out, _ = run("--list-rules", "--isolated")
+    assert "KML840 (off by default)" in out.splitlines()[-1]
+    _, out, _ = run("--list-rules", "--isolated", "--extend-select", "KML840")
+    assert out.splitlines()[-1].startswith("KML840")
+
+
+def test_list_rules_as_json() -> None:
+    code, out, _ = run("--list-rules", "--format", "json", "--select", "KML201,KML301", "--isolated")
+    data = json.loads(out)
+    assert code == 0 and [rule["id"] for rule in data["rules"]] == ["KML201", "KML301"]
+    assert data["rules"][0]["name"] == "gpu-without-toleration" and data["rules"][0]["severity"] == "warning"
+    left = {rule["id"]: rule["reason"] for rule in data["notSelected"]}
+    assert left["KML840"] == "off by default" and left["KML101"] == "not selected" and "KML201" not in left
+    assert run("--list-rules", "--format", "sarif")[0] == 2
+
+
+def test_statistics_as_json() -> None:
+    code, out, _ = run(str(EXAMPLES), "--statistics", "--format", "json")
+    data = json.loads(out)
+    _, report, _ = run(str(EXAMPLES), "--format", "json")
+    findings = json.loads(report)["findings"]
+    assert code == 1 and "findings" not in data
+    counts = {(s["rule"], s["severity"]): s["count"] for s in data["statistics"]}
+    expected: dict[tuple[str, str], int] = {}
+    for finding in findings:
+        expected[(finding["rule"], finding["severity"])] = expected.get((finding["rule"], finding["severity"]), 0) + 1
+    assert counts == expected and data["summary"]["findings"] == len(findings)
+    assert [s["count"] for s in data["statistics"]] == sorted(counts.values(), reverse=True)
+    code, _, err = run(str(EXAMPLES), "--statistics", "--format", "sarif")
+    assert code == 2 and "--statistics prints text, full or json" in err
+
+
 def test_empty_folder_warns(tmp_path: Path) -> None:
     code, _, err = run(str(tmp_path))
     assert code == 0 and "no Kubernetes manifest" in err
