@@ -11,10 +11,10 @@ from typing import Any
 
 from .checks import Hit, RunContext, Site
 from .credentials import mask_all, redact
-from .findings import Finding, ObjectRef, Severity
+from .findings import Finding, ObjectRef, Related, Severity
 from .objects import InvalidDocument, K8sObject, locate, objects_of
 from .registry import Rule
-from .rendered import Placement
+from .rendering.placement import Placement, SourceRoots
 from .source import SourceError, SourceText
 from .suppress import Directive, annotation_directives
 from .workloads import PodView, WorkloadTable, builtin_table
@@ -93,6 +93,16 @@ class FileResult:
         self.origins[placed] = line
         return placed
 
+    def place_at(self, obj: K8sObject, pointer: str | None, at: str, line: int,
+                 col: int) -> tuple[str, int, int, list[Related]]:
+        """Where a finding at ``pointer`` really is: in rendered input, the template or source file line that
+        writes it (and the values file line that set it), else ``line``:``col`` of this file."""
+        if self.placement is None or not self.placement.mapped:
+            return self.path, line, col, []
+        path, placed, placed_col, related = self.placement.locate(obj, pointer, at, line, col)
+        self.origins.setdefault((path, placed), line)
+        return path, placed, placed_col, related
+
 
 class Engine:
     """Runs a fixed set of selected rules; one instance serves a whole run."""
@@ -119,22 +129,24 @@ class Engine:
     # -- entry points ---------------------------------------------------------------------------
 
     def lint_source(self, path: str, source: SourceText | SourceError, explicit: bool,
-                    disabled: frozenset[str] = frozenset(), rendered: bool = False) -> FileResult:
+                    disabled: frozenset[str] = frozenset(), rendered: bool = False,
+                    roots: SourceRoots | None = None) -> FileResult:
         """Lint decoded text, or report why the file could not be read (always reported, never skipped)."""
         if isinstance(source, SourceError):
             result = FileResult(path, placement=Placement(path))
             if INVALID_YAML not in disabled:
                 self._emit(result, INVALID_YAML, source.message, source.line, source.col)
             return result
-        return self.lint_text(path, source.text, explicit, disabled, rendered)
+        return self.lint_text(path, source.text, explicit, disabled, rendered, roots)
 
     def lint_text(self, path: str, text: str, explicit: bool = True, disabled: frozenset[str] = frozenset(),
-                  rendered: bool = False) -> FileResult:
+                  rendered: bool = False, roots: SourceRoots | None = None) -> FileResult:
         """Lint one file's text. ``disabled``: rule ids that do not run on this file (per-file-ignores);
-        ``rendered``: the text is rendered Helm/Kustomize output whose documents name their source files."""
+        ``rendered``: the text is rendered Helm/Kustomize output whose documents name their source files;
+        ``roots``: where those files are, so findings land on their lines."""
         if disabled:
-            return self._without(disabled).lint_text(path, text, explicit, rendered=rendered)
-        result = FileResult(path, placement=Placement(path, text, rendered))
+            return self._without(disabled).lint_text(path, text, explicit, rendered=rendered, roots=roots)
+        result = FileResult(path, placement=Placement(path, text, rendered, roots))
         self._lint_documents(result, text, explicit)
         if self.keep_source_lines:
             self._attach_source_lines(result, text)
@@ -143,7 +155,12 @@ class Engine:
 
     def _attach_source_lines(self, result: FileResult, text: str) -> None:
         lines = split_lines(text)
+        placement = result.placement if result.placement is not None and result.placement.mapped else None
         for finding in result.findings:
+            own = placement.source_line(finding.path, finding.line) if placement is not None else None
+            if own is not None:  # a template or source file line: what the finding's line number names
+                finding.source = mask_all(own, result.secrets)
+                continue
             line = result.origins.get((finding.path, finding.line), finding.line)
             if 0 < line <= len(lines):
                 finding.source = mask_all(lines[line - 1], result.secrets)
@@ -268,14 +285,16 @@ class Engine:
         """Locate a rule's hits and record them as findings."""
         for hit in hits:
             line, col = obj.locate(hit.pointer, hit.at)
-            path, line = result.place(line)
+            path, line, col, related = result.place_at(obj, hit.pointer, hit.at, line, col)
             if hit.secret:
                 result.secrets.update((hit.secret,) if isinstance(hit.secret, str) else hit.secret)
             severity = rule.severity if hit.severity is None else min(rule.severity, hit.severity)
             finding = Finding(rule.id, rule.name, severity, redact(f"{subject}: {hit.message}"), path, line,
                               col, hit.pointer, obj.ref, role=redact(role) if role else None,
                               container=redact(container) if container else None)
-            finding.fingerprint = fingerprint(finding, obj, self._pointers)
+            finding.related = related
+            release = result.placement.release if result.placement is not None else None
+            finding.fingerprint = fingerprint(finding, obj, self._pointers, release)
             result.findings.append(finding)
 
     # -- run-scope rules: collect facts per object, judge them once at the end of the run ------------
@@ -408,17 +427,22 @@ def _normalise(root: Any, pointer: str, memo: dict[str, tuple[str, Any]]) -> tup
     return found
 
 
-def fingerprint(finding: Finding, obj: K8sObject | None, memo: dict[str, tuple[str, Any]] | None = None) -> str:
+def fingerprint(finding: Finding, obj: K8sObject | None, memo: dict[str, tuple[str, Any]] | None = None,
+                release: str | None = None) -> str:
     """Rule, file, object identity and normalised pointer: no line numbers, so edits elsewhere keep it.
 
     ``memo`` (one per object) remembers normalised pointers: several rules often report the same field.
+    ``release``: a Helm release name that object names contain; replaced, so a renamed release keeps them.
     """
     pointer = finding.pointer or ""
     if obj is not None:  # relative to the object: its identity already names it
         where = normalised_pointer(obj.data, pointer[len(obj.base):], memo)
     else:
         where = pointer
-    parts = [finding.rule_id, finding.path, finding.obj.identity(), where]
+    identity = finding.obj.identity()
+    if release:
+        identity = identity.replace(release, "<release>")
+    parts = [finding.rule_id, finding.path, identity, where]
     if obj is None:
         parts.append(finding.message)  # KML001/KML002: the problem itself is the identity
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]

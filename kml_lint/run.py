@@ -21,10 +21,11 @@ from .discovery import Target, discover
 from .engine import Engine, FileResult
 from .findings import Finding
 from .registry import Rule
+from .rendering.placement import SourceRoots
 from .report import RunReport, Summary
 from .source import DEFAULT_MAX_FILE_SIZE, SourceError, SourceText, decode, read_path
 from .spill import SiteSpill
-from .suppress import Suppressor, _path_glob, selector_matches
+from .suppress import Directive, Suppressor, _path_glob, comment_directives, selector_matches
 from .workloads import WorkloadTable
 
 HANDFUL = 8  # below this many files, starting worker processes costs more than it saves
@@ -110,9 +111,12 @@ class FileLinter:
     def lint_target(self, target: Target) -> FileResult:
         return self.lint(target.path, read_path(target.path, self.options.max_file_size), target.explicit)
 
-    def lint(self, path: str, source: SourceText | SourceError, explicit: bool, rendered: bool = False) -> FileResult:
+    def lint(self, path: str, source: SourceText | SourceError, explicit: bool, rendered: bool = False,
+             roots: SourceRoots | None = None) -> FileResult:
         disabled = self.ignores.disabled(path)
         key = None
+        if roots is not None:  # a chart or overlay kml-lint rendered: its findings depend on files it read
+            return lint_file_local(self.engine, self.local, path, source, explicit, disabled, rendered, roots)
         if self.cache is not None and isinstance(source, SourceText):
             key = self.cache.key(path, source.text, (explicit, sorted(disabled), rendered))
             cached = self.cache.get(key)
@@ -126,13 +130,15 @@ class FileLinter:
 
 def lint_file_local(engine: Engine, suppressor: Suppressor, path: str, source: SourceText | SourceError,
                     explicit: bool = True, disabled: frozenset[str] = frozenset(),
-                    rendered: bool = False) -> FileResult:
+                    rendered: bool = False, roots: SourceRoots | None = None) -> FileResult:
     """Lint one file and apply the suppressions the file itself carries (comments, annotations)."""
-    result = engine.lint_source(path, source, explicit, disabled, rendered)
+    result = engine.lint_source(path, source, explicit, disabled, rendered, roots)
     if not result.skipped:
         text = source.text if isinstance(source, SourceText) else ""
-        place = result.place if result.placement is not None and result.placement.mapped else None
-        stale = suppressor.apply_local(path, text, result.findings, result.directives, place)
+        placement = result.placement if result.placement is not None and result.placement.mapped else None
+        place = placement.comment if placement is not None else None
+        extra = source_comments(placement) if placement is not None else None
+        stale = suppressor.apply_local(path, text, result.findings, result.directives, place, extra)
         if result.facts:
             result.directives = [*suppressor.last_comments, *result.directives]
         if stale:
@@ -148,6 +154,16 @@ def lint_file_local(engine: Engine, suppressor: Suppressor, path: str, source: S
         if finding.pointer:
             finding.pointer = redact(finding.pointer)
     return result
+
+
+def source_comments(placement: Any) -> list[Directive]:
+    """Suppression comments of the plain YAML files rendered documents came from (Kustomize drops comments)."""
+    out: list[Directive] = []
+    for shown, real in placement.source_files():
+        text = placement.text_of(real)
+        if text:
+            out.extend(comment_directives(shown, text))
+    return out
 
 
 def lint_file(engine: Engine, suppressor: Suppressor, path: str, source: SourceText | SourceError,
