@@ -32,6 +32,8 @@ class Discovery:
     targets: list[Target] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason), shown with --verbose
     problems: list[tuple[str, str]] = field(default_factory=list)  # (path, message): unreadable folders, loops
+    charts: list[str] = field(default_factory=list)  # Helm chart folders met while walking (rendering/plan)
+    kustomizations: list[str] = field(default_factory=list)  # folders holding a kustomization file
 
 
 def display_path(path: str) -> str:
@@ -155,6 +157,10 @@ class Walker:
                 self.result.problems.append((display_path(folder), f"cannot read folder: {exc.strerror or exc}"))
                 continue
             chart_here = "Chart.yaml" in names
+            if chart_here:
+                self.result.charts.append(folder)
+            if any(name in names for name in _KUSTOMIZATION_NAMES):
+                self.result.kustomizations.append(folder)
             in_chart = in_chart or chart_here
             patches = kustomize_patches(folder, names)
             subfolders = []
@@ -171,7 +177,8 @@ class Walker:
                     if name.startswith("."):
                         continue
                     if chart_here and name == "templates":
-                        self.result.skipped.append((shown + "/", "Helm chart templates (render them first)"))
+                        self.result.skipped.append((shown + "/", "Helm chart templates (linted through the "
+                                                                 "chart's renders)"))
                         continue
                     if self._excluded(shown):
                         self.result.skipped.append((shown + "/", "excluded by --exclude"))

@@ -36,6 +36,7 @@ class FileContext:
     _memo: dict[Any, Any] = field(default_factory=dict)
     _views: tuple[Any, list[PodView]] | None = None
     stats: Counter[str] = field(default_factory=Counter)  # run statistics (objects validated per schema source)
+    placement: Placement | None = None  # rendered input: sites land on template and source lines too
 
     @property
     def platform(self) -> str | None:
@@ -64,8 +65,11 @@ class FileContext:
     def site(self, obj: K8sObject, pointer: str, at: str = "key", subject: str | None = None) -> Site:
         """Where a run-scope finding about ``pointer`` (absolute) of ``obj`` will be reported."""
         line, col = obj.locate(pointer, at)
+        path = self.path
+        if self.placement is not None and self.placement.mapped:
+            path, line, col, _ = self.placement.locate(obj, pointer, at, line, col)
         where = normalised_pointer(obj.data, pointer[len(obj.base):])
-        return Site(self.path, line, col, pointer, obj.ref, subject or obj.describe(), where)
+        return Site(path, line, col, pointer, obj.ref, subject or obj.describe(), where)
 
 
 @dataclass(slots=True)
@@ -183,7 +187,8 @@ class Engine:
             return
         if parsed.error is not None:
             self._emit(result, INVALID_YAML, parsed.error.message, parsed.error.line, parsed.error.col)
-        ctx = FileContext(self.run, text, path=result.path, workloads=self._workloads, stats=result.stats)
+        ctx = FileContext(self.run, text, path=result.path, workloads=self._workloads, stats=result.stats,
+                          placement=result.placement)
         for doc, items in candidates:
             for problem in doc.problems:
                 self._emit(result, INVALID_YAML, problem.message, problem.line, problem.col,

@@ -55,6 +55,9 @@ class RunOptions:
     schema_dirs: list[str] = field(default_factory=list)
     strict_kinds: bool = False  # KML007 (no schema for a kind) becomes an error
     workloads: WorkloadTable | None = None  # the built-in table when None; users' rows extend it
+    render: bool = True  # render the charts and build the kustomizations met (rendering/)
+    source_root: str | None = None  # piped rendered input: where `# Source:` and origin paths are rooted
+    chart: str | None = None  # piped `helm template` output of this chart folder
 
 
 def usable_cpus() -> int:
@@ -220,6 +223,11 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
     report then holds only the totals (``report.summary``), so memory does not grow with the corpus.
     """
     found = discover(options.paths, options.excludes, options.force_exclude)
+    plan = None
+    if options.render:
+        from .rendering.plan import prepare
+
+        plan = prepare(found, options.paths)
     options.rules = schema_rules(options)
     linter = FileLinter(options)
     if options.schemas and options.schema_dirs:
@@ -253,7 +261,7 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
         if target.path == "-":  # piped from `helm template` or `kustomize build`: rendered manifests
             data = stdin if stdin is not None else sys.stdin.buffer.read(options.max_file_size + 1)
             result = linter.lint(options.stdin_filename or "-", _decode_limited(data, options.max_file_size), True,
-                                 rendered=True)
+                                 rendered=True, roots=piped_roots(options))
         else:
             result = next(results)
         done += 1
@@ -271,6 +279,17 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
         result.facts, result.directives = {}, []
     if hasattr(results, "close"):
         results.close()  # stops the worker pool
+    if plan is not None:
+        from .rendering.renders import lint_renders
+
+        for result in lint_renders(linter, plan, options):
+            run_layers.apply_run(result.findings)
+            if result.facts:
+                run_facts.append((result.path, spill.compact(result.facts)))
+                if result.directives:
+                    kept_directives[result.path] = result.directives
+            emit(result)
+            result.facts, result.directives = {}, []
     # Cross-object (run-scope) rules: judged once every file has been seen; their findings follow.
     try:
         for extra in linter.engine.finish_run(run_facts, spill.load):
@@ -282,6 +301,23 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
     if unused:
         emit(FileResult(unused[0].path, sorted(unused, key=Finding.sort_key)))
     return report
+
+
+def piped_roots(options: RunOptions) -> SourceRoots | None:
+    """Where piped rendered input's `# Source:` and origin paths are rooted (--chart, --source-root)."""
+    if options.chart is None and options.source_root is None:
+        return None
+    charts: dict[str, str] = {}
+    values: list[str] = []
+    if options.chart is not None:
+        from .rendering.helm import chart_name
+
+        chart = os.path.abspath(options.chart)
+        charts[chart_name(chart)] = chart
+        values.append(os.path.join(chart, "values.yaml"))
+    root = os.path.abspath(options.source_root) if options.source_root is not None else None
+    return SourceRoots(helm_charts=charts, source_root=root, values=values,
+                       confine=root or os.path.abspath(options.chart or "."))
 
 
 def schema_rules(options: RunOptions) -> list[Rule]:

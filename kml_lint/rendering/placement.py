@@ -208,7 +208,7 @@ class Placement:
             ranges = document_ranges(text)
             document = ranges[origin.ordinal] if origin.ordinal < len(ranges) else ranges[0]
             spot = locate_in_template(text, relative, document, at)
-            related = [r for r in (self._values_line(path) for path in spot.values) if r is not None]
+            related = [r for r in (self._values_line(path, origin.real) for path in spot.values) if r is not None]
             return shown, spot.line, spot.col, related
         found = self._yaml_source(origin.real, obj, relative, at)
         if found is None:
@@ -264,21 +264,44 @@ class Placement:
             return None
         return locate(best.positions, relative, at)
 
-    def _values_line(self, dotted: str) -> Related | None:
-        """The values file line that sets ``.Values.<dotted>`` for this render (the last file that sets it)."""
+    def _values_line(self, dotted: str, template: str) -> Related | None:
+        """The values file line that sets ``.Values.<dotted>`` for this render: the render's values files (the
+        last that sets it wins), where a subchart's values sit under its name, then the subchart's own
+        ``values.yaml``."""
         if self.roots is None:
             return None
         from ..yamlfold import escape_pointer_token
 
-        pointer = "".join("/" + escape_pointer_token(part) for part in dotted.split("."))
-        for path in reversed(self.roots.values):
+        parts = dotted.split(".")
+        subcharts = _subchart_path(template, list(self.roots.helm_charts.values()))
+        own = os.path.join(os.path.dirname(os.path.dirname(template)), "values.yaml")
+        candidates = [(path, [*subcharts, *parts]) for path in reversed(self.roots.values)]
+        if subcharts:
+            candidates.append((own, parts))
+        for path, keys in candidates:
             parsed = self._parse(path)
             if parsed is None or not parsed.documents:
                 continue
+            pointer = "".join("/" + escape_pointer_token(key) for key in keys)
             position = parsed.documents[0].positions.get(pointer)
             if position is not None:
                 return Related(_shown(path), position[2], position[3], f"value .Values.{dotted} set here")
         return None
+
+
+def _subchart_path(template: str, charts: list[str]) -> list[str]:
+    """The subchart names leading from the rendered chart to a template (``<chart>/charts/a/charts/b/templates/
+    x.yaml`` -> ``[a, b]``): the keys a subchart's values sit under in the parent's values files."""
+    for chart in charts:
+        relative = os.path.relpath(template, chart).replace(os.sep, "/").split("/")
+        if relative[0] == "..":
+            continue
+        names, index = [], 0
+        while index + 1 < len(relative) and relative[index] == "charts":
+            names.append(relative[index + 1])
+            index += 2
+        return names
+    return []
 
 
 def _is_template(path: str) -> bool:
