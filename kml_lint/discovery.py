@@ -32,8 +32,6 @@ class Discovery:
     targets: list[Target] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason), shown with --verbose
     problems: list[tuple[str, str]] = field(default_factory=list)  # (path, message): unreadable folders, loops
-    charts: list[str] = field(default_factory=list)  # Helm chart folders met while walking (rendering/plan)
-    kustomizations: list[str] = field(default_factory=list)  # folders holding a kustomization file
 
 
 def display_path(path: str) -> str:
@@ -157,10 +155,6 @@ class Walker:
                 self.result.problems.append((display_path(folder), f"cannot read folder: {exc.strerror or exc}"))
                 continue
             chart_here = "Chart.yaml" in names
-            if chart_here:
-                self.result.charts.append(folder)
-            if any(name in names for name in _KUSTOMIZATION_NAMES):
-                self.result.kustomizations.append(folder)
             in_chart = in_chart or chart_here
             patches = kustomize_patches(folder, names)
             subfolders = []

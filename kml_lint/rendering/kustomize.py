@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
+from typing import Any
 
 from .patches import kustomization_file, read_yaml
 
@@ -42,7 +43,7 @@ class Kustomization:
     file: str
     files: set[str] = field(default_factory=set)  # resources, patches, generator inputs, ...
     bases: set[str] = field(default_factory=set)  # folders of other kustomizations (resources, components)
-    remote: list[tuple[str, int, int]] = field(default_factory=list)  # (what, line, col) needing the network
+    remote: list[tuple[str, str, int]] = field(default_factory=list)  # (what, key, index) needing the network
 
 
 def builder() -> list[str] | None:
@@ -55,19 +56,22 @@ def builder() -> list[str] | None:
 
 
 def read_kustomization(folder: str) -> Kustomization | None:
+    """A kustomization read from its file (a base outside the pre-pass's files)."""
     file = kustomization_file(folder)
     if file is None:
         return None
-    out = Kustomization(os.path.abspath(folder), file)
     documents = read_yaml(file)
-    if not documents or not isinstance(documents[0].data, dict):
-        return out
-    data, positions = documents[0].data, documents[0].positions
+    data = documents[0].data if documents and isinstance(documents[0].data, dict) else {}
+    return kustomization_from(file, data)
 
-    def local(entry: str, pointer: str) -> None:
+
+def kustomization_from(file: str, data: dict[str, Any]) -> Kustomization:
+    """What a kustomization (its file and parsed data, as the pre-pass keeps it) uses."""
+    out = Kustomization(os.path.dirname(os.path.abspath(file)), os.path.abspath(file))
+
+    def local(entry: str, key: str, index: int) -> None:
         if any(mark in entry for mark in _REMOTE):
-            position = positions.get(pointer) or (1, 1, 1, 1)
-            out.remote.append((entry, position[2], position[3]))
+            out.remote.append((entry, key, index))
             return
         target = os.path.normpath(os.path.join(out.folder, entry))
         if os.path.isdir(target):
@@ -79,13 +83,13 @@ def read_kustomization(folder: str) -> Kustomization | None:
         entries = data.get(key)
         for index, entry in enumerate(entries if isinstance(entries, list) else []):
             if isinstance(entry, str):
-                local(entry, f"/{key}/{index}")
+                local(entry, key, index)
     for key in ("patchesStrategicMerge", "patches", "patchesJson6902"):
         entries = data.get(key)
         for index, entry in enumerate(entries if isinstance(entries, list) else []):
             path = entry.get("path") if isinstance(entry, dict) else entry
             if isinstance(path, str) and "\n" not in path:
-                local(path, f"/{key}/{index}")
+                local(path, key, index)
     for key in ("configMapGenerator", "secretGenerator"):
         entries = data.get(key)
         for generator in entries if isinstance(entries, list) else []:
@@ -99,9 +103,18 @@ def read_kustomization(folder: str) -> Kustomization | None:
             if isinstance(generator.get("env"), str):
                 out.files.add(os.path.normpath(os.path.join(out.folder, generator["env"])))
     if data.get("helmCharts"):
-        position = positions.get("/helmCharts") or (1, 1, 1, 1)
-        out.remote.append(("helmCharts", position[0], position[1]))
+        out.remote.append(("helmCharts", "helmCharts", -1))
     return out
+
+
+def remote_position(item: Kustomization) -> tuple[str, int, int]:
+    """What needs the network in ``item`` and where its kustomization file says so."""
+    what, key, index = item.remote[0]
+    documents = read_yaml(item.file)
+    positions = documents[0].positions if documents else None
+    pointer = f"/{key}" if index < 0 else f"/{key}/{index}"
+    position = positions.get(pointer) if positions is not None else None
+    return (what, position[2], position[3]) if position is not None else (what, 1, 1)
 
 
 def build(folder: str, command: list[str] | None = None, seconds: int = BUILD_SECONDS) -> KustomizeBuild:

@@ -106,7 +106,7 @@ class PatchIndex:
                 continue
             if patch.name is not None and patch.name not in name:
                 continue
-            spot = _json6902(patch, pointer) if patch.json6902 else _strategic(patch, data, pointer)
+            spot = _json6902(patch, data, pointer) if patch.json6902 else _strategic(patch, data, pointer)
             if spot is not None:
                 return patch.path, spot[0], spot[1]
         return None
@@ -141,11 +141,31 @@ def _strategic(patch: _Patch, built: Any, pointer: str) -> tuple[int, int] | Non
         node = node[token]
         built = built.get(token) if isinstance(built, dict) else None
         mapped += "/" + escape_pointer_token(token)
+    if not _wrote(node, built):
+        return None
     position = patch.document.positions.get(mapped)
     return (position[0], position[1]) if position is not None else None
 
 
-def _json6902(patch: _Patch, pointer: str) -> tuple[int, int] | None:
+def _wrote(patched: Any, built: Any) -> bool:
+    """Whether the patch decided the field: it sets a value, or the whole structure the object ends with (a
+    patch that names a container to change its image did not write the container's other fields)."""
+    return not isinstance(patched, (dict, list)) or patched == built
+
+
+def _value_at(data: Any, pointer: str) -> Any:
+    for raw in pointer[1:].split("/") if pointer else []:
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(data, dict):
+            data = data.get(token)
+        elif isinstance(data, list) and token.isdigit() and int(token) < len(data):
+            data = data[int(token)]
+        else:
+            return None
+    return data
+
+
+def _json6902(patch: _Patch, built: dict[str, Any], pointer: str) -> tuple[int, int] | None:
     """An ``add``/``replace`` operation whose path is the field or one of its parents."""
     operations = patch.document.data
     for index in range(len(operations) - 1, -1, -1):
@@ -156,6 +176,8 @@ def _json6902(patch: _Patch, pointer: str) -> tuple[int, int] | None:
         if not isinstance(path, str) or not (pointer == path or pointer.startswith(path.rstrip("/") + "/")):
             continue
         rest = pointer[len(path.rstrip("/")):]
+        if "value" in operation and not _wrote(_value_at(operation["value"], rest), _value_at(built, pointer)):
+            continue
         value_pointer = f"/{index}/value{rest}" if "value" in operation else f"/{index}/path"
         position = patch.document.positions.get(value_pointer) or patch.document.positions.get(f"/{index}")
         if position is not None:

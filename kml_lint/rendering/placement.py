@@ -200,7 +200,7 @@ class Placement:
         if self.roots is not None and self.roots.patches is not None and obj is not None:
             patched = self.roots.patches.find(obj.data, relative)
             if patched is not None:
-                return _shown(patched[0]), patched[1], patched[2], [Related(shown, 1, 1, "patched object")]
+                return _shown(patched[0]), patched[1], patched[2], []
         text = self._text(origin.real)
         if text is None:
             return shown, self._clamp(origin, line - origin.start), col, []

@@ -20,9 +20,6 @@ from typing import Any
 from .kustomize import Kustomization, read_kustomization
 from .patches import KUSTOMIZATION_NAMES
 
-_SCAN_FOLDERS = 20_000  # a repository scan for overlays stops here (pre-commit on one changed base)
-_SKIPPED_FOLDERS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".tox"})
-
 
 @dataclass(slots=True)
 class ChartSettings:
@@ -82,24 +79,24 @@ def values_sets(chart: str, settings: ChartSettings | None) -> list[tuple[str, l
     return out
 
 
-def make_plan(charts: list[str], kustomizations: list[str], confine: list[str]) -> RenderPlan:
-    """Decide what to render. ``confine``: the folders of the run; a kustomization that reaches outside them
-    is not built (it would read files the run was not given)."""
+def make_plan(charts: list[str], kustomizations: dict[str, Kustomization], build: list[str],
+              confine: list[str]) -> RenderPlan:
+    """Decide what to render. ``kustomizations``: every kustomization known (folder -> what it uses);
+    ``build``: the folders asked for. ``confine``: the folders of the run; a kustomization that reaches outside
+    them is not built (it would read files the run was not given)."""
     plan = RenderPlan()
-    seen_charts: set[str] = set()
     for folder in charts:
         outer = chart_of(folder) or os.path.abspath(folder)
-        if outer not in seen_charts:
-            seen_charts.add(outer)
+        if outer not in plan.charts:
             plan.charts.append(outer)
-    read: dict[str, Kustomization] = {}
-    for folder in kustomizations:
-        _read_tree(os.path.abspath(folder), read)
+    read = dict(kustomizations)
+    for folder in build:
+        _read_tree(folder, read)
     used_as_base: set[str] = set()
     for item in read.values():
         used_as_base |= item.bases
     roots = [os.path.realpath(c) for c in confine]
-    for folder in dict.fromkeys(os.path.abspath(f) for f in kustomizations):
+    for folder in dict.fromkeys(build):
         if folder in used_as_base or folder not in read:
             continue
         item = read[folder]
@@ -116,16 +113,16 @@ def make_plan(charts: list[str], kustomizations: list[str], confine: list[str]) 
 
 
 def _read_tree(folder: str, read: dict[str, Kustomization]) -> None:
+    """``read`` completed with the bases of ``folder`` that the pre-pass did not see (outside the run)."""
     stack = [folder]
     while stack:
         current = stack.pop()
-        if current in read:
-            continue
-        item = read_kustomization(current)
-        if item is None:
-            continue
-        read[current] = item
-        stack.extend(sorted(item.bases))
+        if current not in read:
+            item = read_kustomization(current)
+            if item is None:
+                continue
+            read[current] = item
+        stack.extend(b for b in sorted(read[current].bases) if b not in read)
 
 
 def _closure(item: Kustomization, read: dict[str, Kustomization]) -> list[Kustomization]:
@@ -140,27 +137,14 @@ def _closure(item: Kustomization, read: dict[str, Kustomization]) -> list[Kustom
     return out
 
 
-def overlays_using(paths: list[str], start: str) -> list[str]:
-    """Kustomizations under ``start`` (the repository) whose build uses one of ``paths`` (files or folders),
-    directly or through their bases: what a pre-commit run on a changed base or patch must build."""
+def overlays_using(paths: list[str], kustomizations: dict[str, Kustomization]) -> list[str]:
+    """The kustomizations whose build uses one of ``paths`` (files or folders), directly or through their
+    bases: what a pre-commit run on a changed base or patch must build."""
     wanted = {os.path.abspath(p) for p in paths}
-    found: list[str] = []
-    for folders, (current, dirs, files) in enumerate(os.walk(start)):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_FOLDERS and not d.startswith("."))
-        if folders >= _SCAN_FOLDERS:
-            break
-        if any(name in files for name in KUSTOMIZATION_NAMES):
-            found.append(os.path.abspath(current))
-    read: dict[str, Kustomization] = {}
-    for folder in found:
-        _read_tree(folder, read)
     out = []
-    for folder in found:
-        if folder not in read:
-            continue
-        members = _closure(read[folder], read)
-        uses = set()
-        for member in members:
+    for folder, item in sorted(kustomizations.items()):
+        uses: set[str] = set()
+        for member in _closure(item, kustomizations):
             uses |= member.files | member.bases | {member.file, member.folder}
         if any(path in uses or any(path.startswith(u + os.sep) for u in uses if os.path.isdir(u))
                for path in wanted):
@@ -168,16 +152,8 @@ def overlays_using(paths: list[str], start: str) -> list[str]:
     return out
 
 
-def repository_root(path: str) -> str:
-    """The repository a path belongs to (the folder holding ``.git``), else the current folder."""
-    folder = os.path.abspath(path if os.path.isdir(path) else os.path.dirname(path) or ".")
-    while True:
-        if os.path.exists(os.path.join(folder, ".git")):
-            return folder
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return os.getcwd()
-        folder = parent
+def _under(path: str, folders: list[str]) -> bool:
+    return any(path == f or path.startswith(f + os.sep) for f in folders)
 
 
 def chart_settings(config: Any, chart: str) -> ChartSettings | None:
@@ -196,30 +172,44 @@ def chart_settings(config: Any, chart: str) -> ChartSettings | None:
     return None
 
 
-def prepare(found: Any, paths: list[str]) -> RenderPlan:
-    """The run's render plan from what discovery met, and the discovery's targets without the files that are
-    linted through renders: chart files, and files a buildable kustomization uses (a named one, as
-    pre-commit passes them, brings its chart or the repository's overlays that use it)."""
+def prepare(found: Any, paths: list[str], facts: Any) -> RenderPlan:
+    """The run's render plan from the pre-pass's charts and kustomizations, and the discovery's targets without
+    the files that are linted through renders: chart files, and files a buildable kustomization uses. A file
+    named on the command line (as pre-commit passes them) brings its chart, or the overlays of its repository
+    that use it (the pre-pass reads the whole repository then)."""
     from .helm import renderer
-    from .kustomize import builder
+    from .kustomize import builder, kustomization_from
 
-    charts = list(found.charts)
-    kustomizations = list(found.kustomizations)
+    folders = [os.path.abspath(p) for p in paths if p != "-" and os.path.isdir(p)]
+    known = {}
+    for fact in facts("kustomizations"):
+        if isinstance(fact.data, dict):
+            item = kustomization_from(fact.path, fact.data)
+            known[item.folder] = item
+    charts = [os.path.dirname(os.path.abspath(f.path)) for f in facts("charts")]
+    charts = [c for c in charts if _under(c, folders)]
+    build = [folder for folder in sorted(known) if _under(folder, folders)]
     named = [t for t in found.targets if t.explicit and t.path != "-"]
+    named_files = []
     for target in named:
-        chart = chart_of(target.path)
-        if chart is not None and is_chart_file(target.path, chart):
+        full = os.path.abspath(target.path)
+        chart = chart_of(full)
+        if chart is not None and is_chart_file(full, chart):
             charts.append(chart)
-    named_files = [os.path.abspath(t.path) for t in named if os.path.basename(t.path) not in KUSTOMIZATION_NAMES]
-    for target in named:
-        if os.path.basename(target.path) in KUSTOMIZATION_NAMES:
-            kustomizations.append(os.path.dirname(os.path.abspath(target.path)))
-    confine = [p for p in paths if p != "-" and os.path.isdir(p)]
+        elif os.path.basename(full) in KUSTOMIZATION_NAMES:
+            build.append(os.path.dirname(full))
+        else:
+            named_files.append(full)
+    confine = list(folders)
     if named_files:
+        build.extend(overlays_using(named_files, known))
+        from ..runwide.context import repository_root
+
         root = repository_root(named_files[0])
-        kustomizations.extend(overlays_using(named_files, root))
-        confine.append(root)
-    plan = make_plan(charts, kustomizations, confine)
+        confine.append(root or os.getcwd())
+    if build and not confine:  # a kustomization file named alone: its own folder bounds it
+        confine = [os.path.dirname(b) for b in build]
+    plan = make_plan(charts, known, build, confine)
     rendered_charts = set(plan.charts) if renderer() is not None else set()
     buildable = builder() is not None
     kept = []

@@ -104,7 +104,7 @@ def _lint_overlay(linter: Any, item: kustomize.Kustomization, command: list[str]
     shown = display_path(item.folder)
     result = FileResult(shown)
     if item.remote:
-        what, line, col = item.remote[0]
+        what, line, col = kustomize.remote_position(item)
         found = _finding(linter, NOT_RENDERED, f"kustomization {shown} was not built: {what} needs the network, "
                          "which kml-lint never uses; lint its `kustomize build` output piped in instead",
                          item.file, line, col)
