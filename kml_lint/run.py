@@ -342,8 +342,13 @@ def piped_roots(options: RunOptions) -> SourceRoots | None:
         charts[chart_name(chart)] = chart
         values.append(os.path.join(chart, "values.yaml"))
     root = os.path.abspath(options.source_root) if options.source_root is not None else None
+    # The rendered text names the files; only those of the repository it was rendered from are read (Kustomize
+    # bases sit beside the overlay, so the source root alone is too narrow).
+    from .runwide.context import repository_root
+
+    anchor = os.path.join(root or os.path.abspath(options.chart or "."), "x")
     return SourceRoots(helm_charts=charts, source_root=root, values=values,
-                       confine=root or os.path.abspath(options.chart or "."))
+                       confine=repository_root(anchor) or os.getcwd())
 
 
 def facts_notes(facts: RunFacts) -> list[str]:

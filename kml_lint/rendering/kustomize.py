@@ -114,7 +114,9 @@ def remote_position(item: Kustomization) -> tuple[str, int, int]:
     positions = documents[0].positions if documents else None
     pointer = f"/{key}" if index < 0 else f"/{key}/{index}"
     position = positions.get(pointer) if positions is not None else None
-    return (what, position[2], position[3]) if position is not None else (what, 1, 1)
+    if position is None:
+        return what, 1, 1
+    return (what, position[0], position[1]) if index < 0 else (what, position[2], position[3])
 
 
 def build(folder: str, command: list[str] | None = None, seconds: int = BUILD_SECONDS) -> KustomizeBuild:

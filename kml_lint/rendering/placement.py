@@ -150,7 +150,9 @@ class Placement:
         origin = self._origin(line)
         if origin is None or origin.real is None or not _is_template(origin.real) or line > len(self._lines):
             return self(line)
-        needle = self._lines[line - 1].strip()
+        rendered = self._lines[line - 1]
+        # The comment itself is written literally in the template (the code before it may be an action).
+        needle = rendered[rendered.find("#"):].strip() if "#" in rendered else rendered.strip()
         text = self._text(origin.real)
         if text is None or not needle:
             return self(line)
@@ -158,7 +160,7 @@ class Placement:
         first, last = ranges[origin.ordinal] if origin.ordinal < len(ranges) else (1, text.count("\n") + 1)
         template_lines = text.split("\n")
         for number in range(first, min(last, len(template_lines)) + 1):
-            if template_lines[number - 1].strip() == needle:
+            if needle in template_lines[number - 1]:
                 return _shown(origin.real), number
         return self(line)
 

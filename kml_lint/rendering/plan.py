@@ -189,10 +189,13 @@ def prepare(found: Any, paths: list[str], facts: Any) -> RenderPlan:
     charts = [os.path.dirname(os.path.abspath(f.path)) for f in facts("charts")]
     charts = [c for c in charts if _under(c, folders)]
     build = [folder for folder in sorted(known) if _under(folder, folders)]
-    named = [t for t in found.targets if t.explicit and t.path != "-"]
     named_files = []
-    for target in named:
-        full = os.path.abspath(target.path)
+    # Files named on the command line, whether discovery kept them or skipped them (--force-exclude skips a
+    # chart's templates and kustomization files: they still say what to render).
+    for path in paths:
+        if path == "-" or not os.path.isfile(path):
+            continue
+        full = os.path.abspath(path)
         chart = chart_of(full)
         if chart is not None and is_chart_file(full, chart):
             charts.append(chart)

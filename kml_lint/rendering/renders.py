@@ -24,6 +24,7 @@ from .plan import ChartSettings, RenderPlan, chart_settings, values_sets
 
 NOT_RENDERED = "KML010"
 INVALID_YAML = "KML001"
+UNUSED_SUPPRESSION = "KML008"
 
 HELM_HINT = ("install a renderer to lint it: `pip install 'kml-lint[helm]'` (Helm's SDK) or put `helm` on PATH; "
              "or pipe `helm template` output with --chart")
@@ -61,10 +62,12 @@ def _lint_chart(linter: Any, chart: str, engine: str | None, options: Any) -> Fi
     settings = chart_settings(getattr(options, "config", None), chart) or ChartSettings()
     sets = values_sets(chart, settings)
     seen: dict[tuple[Any, ...], tuple[Finding, list[str]]] = {}
+    failed: set[str] = set()
     for label, values in sets:
         render = helm.render_chart(chart, values, label, settings.release, settings.namespace,
                                    getattr(options, "kubernetes_version", None), engine)
         if render.problem is not None:
+            failed.add(label)
             problem = render.problem
             found = _finding(linter, INVALID_YAML, f"chart {render.name} ({label}) could not be rendered: "
                              f"{problem.message}", problem.path, problem.line, problem.col)
@@ -86,8 +89,11 @@ def _lint_chart(linter: Any, chart: str, engine: str | None, options: Any) -> Fi
                 seen[key][1].append(label)
             else:
                 seen[key] = (finding, [label])
+    rendered = sum(1 for label, _ in sets if label not in failed)
     for finding, labels in seen.values():
-        if len(sets) > 1:
+        if finding.rule_id == UNUSED_SUPPRESSION and len(labels) < rendered:
+            continue  # a comment used by another render is used: report an unused one once, when none used it
+        if len(sets) > 1 and f"({labels[0]})" not in finding.message:
             finding.message += f" [renders: {', '.join(labels)}]"
         result.findings.append(finding)
     result.findings.sort(key=lambda f: (f.path, *f.sort_key()))
