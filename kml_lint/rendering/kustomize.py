@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,6 +120,8 @@ def remote_position(item: Kustomization) -> tuple[str, int, int]:
 
 def build(folder: str, command: list[str] | None = None, seconds: int = BUILD_SECONDS) -> KustomizeBuild:
     """Build ``folder`` through a temporary wrapper kustomization that turns origin annotations on."""
+    import tempfile  # only when an overlay is built: a one-file run never needs it
+
     result = KustomizeBuild(os.path.abspath(folder))
     command = command or builder()
     if command is None:

@@ -213,8 +213,8 @@ def prepare(found: Any, paths: list[str], facts: Any) -> RenderPlan:
     if build and not confine:  # a kustomization file named alone: its own folder bounds it
         confine = [os.path.dirname(b) for b in build]
     plan = make_plan(charts, known, build, confine)
-    rendered_charts = set(plan.charts) if renderer() is not None else set()
-    buildable = builder() is not None
+    rendered_charts = set(plan.charts) if plan.charts and renderer() is not None else set()
+    buildable = bool(plan.kustomizations) and builder() is not None
     kept = []
     for target in found.targets:
         if target.path == "-":
