@@ -91,12 +91,12 @@ class Finding:
     source: str | None = None  # the reported source line, secrets masked (kept only for --format full)
     role: str | None = None  # the pod template's role inside its object ("replica Worker"), when it has one
     container: str | None = None  # the container the finding is about ("container pytorch")
-    related: list[Related] = field(default_factory=list)  # where a rendered value was set (values file line)
     # The fingerprint's parts after the path (normalised pointer; the message too when there is no object), so
     # a baseline can recompute the fingerprint with the path relative to its own folder (engine.fingerprint_at).
     anchor: str = ""
     # The object identity fingerprints use when it is not obj.identity(): a Helm release name replaced.
     identity: str | None = None
+    related: list[Related] = field(default_factory=list)  # where a rendered value was set (values file line)
 
     def sort_key(self) -> tuple[int, int, str, str]:
         return (self.line, self.col, self.rule_id, self.message)
