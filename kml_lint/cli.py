@@ -76,6 +76,14 @@ def _use_color(output: str | None) -> bool:
               help="SARIF: write at most N results (GitHub code scanning accepts 25,000 per run); when more are "
               "found, unsuppressed, then errors, then warnings are kept first.")
 @click.option("--stdin-filename", metavar="NAME", help="The name to show for input read from '-'.")
+@click.option("--render/--no-render", default=True, show_default=True,
+              help="Render the Helm charts and build the kustomizations met, and lint what they deploy (findings "
+              "on template and source lines); --no-render skips chart templates and lints overlay files loose.")
+@click.option("--chart", "chart_dir", type=click.Path(exists=True, file_okay=False), metavar="DIR",
+              help="Piped `helm template` output is of the chart in DIR: findings land on its template lines.")
+@click.option("--source-root", type=click.Path(exists=True, file_okay=False), metavar="DIR",
+              help="Piped rendered input: `# Source:` paths and Kustomize origin paths are relative to DIR (the "
+              "folder `helm template` or `kustomize build` ran on).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes [default: every usable CPU when there are more than a handful of files].")
 @click.option("--cache/--no-cache", default=False, help="Reuse results of unchanged files from .kml-lint-cache/.")
@@ -170,7 +178,8 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
         peer_annotations=peer_annotations(settings["peer-annotations"], rules),
         keep_source_lines=needs_source_lines(output_format), progress=_progress(), jobs=options["jobs"],
         cache=options["cache"], kubernetes_version=kubernetes_version, schemas=not options["no_schemas"],
-        schema_dirs=settings["schema-dirs"], strict_kinds=options["strict_kinds"], workloads=workloads)
+        schema_dirs=settings["schema-dirs"], strict_kinds=options["strict_kinds"], workloads=workloads,
+        render=options["render"], source_root=options["source_root"], chart=options["chart_dir"])
     fmt = resolve_format(output_format)
     color = _use_color(output) and fmt in ("text", "full")
     render_options = RenderOptions(color=color, show_suppressed=options["show_suppressed"], quiet=options["quiet"],

@@ -15,7 +15,7 @@ from kml_lint.checks.images import parse_image
 from kml_lint.checks.secrets import credential_name
 from kml_lint.credentials import PREFILTER, find_credentials, is_placeholder, mask_all, redact
 from kml_lint.engine import _TEMPLATE_SYNTAX
-from kml_lint.rendered import Placement
+from kml_lint.rendering.placement import Placement
 from kml_lint.source import flow_depth_error
 from kml_lint.suppress import comment_directives
 

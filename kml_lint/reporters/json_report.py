@@ -40,6 +40,9 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
     for key, value in (("role", finding.role), ("container", finding.container)):
         if value is not None:
             out[key] = value
+    if finding.related:  # rendered input: where a template's value was set (a values file line)
+        out["related"] = [{"path": r.path, "line": r.line, "column": r.col, "message": r.message}
+                          for r in finding.related]
     return out
 
 

@@ -135,6 +135,13 @@ def result(finding: Finding, rule_index: int, cwd: str) -> sarif.Result:
         locations=[sarif.Location(physical_location=physical, logical_locations=_logical_location(finding))],
         partial_fingerprints={FINGERPRINT_KEY: finding.fingerprint},
     )
+    if finding.related:  # rendered input: the values file line that set the value a template wrote
+        out.related_locations = [
+            sarif.Location(id=index, message=sarif.Message(text=related.message),
+                           physical_location=sarif.PhysicalLocation(
+                               artifact_location=artifact_location(related.path, cwd),
+                               region=sarif.Region(start_line=related.line, start_column=related.col)))
+            for index, related in enumerate(finding.related)]
     if finding.suppression is not None:
         kind = "inSource" if finding.suppression.kind in ("annotation", "comment") else "external"
         # sarif-om predates SARIF 2.1.0's `status` (its `state` is not valid there): leave it out.

@@ -52,6 +52,8 @@ class TextReporter(Reporter):
             return
         for finding in self.shown(result):
             self.out.write(headline(finding, self.options.color) + "\n")
+            for related in finding.related:  # a second line: where a rendered value was set
+                self.out.write(f"    {related.path}:{related.line}:{related.col}: {related.message}\n")
 
     def finish(self, summary: Summary) -> None:
         if self.options.statistics:
