@@ -11,9 +11,9 @@ from typing import Any
 
 from .checks import Hit, RunContext, Site
 from .credentials import mask_all, redact
-from .findings import Finding, ObjectRef, Severity
+from .findings import Finding, ObjectRef, Severity, short_text
 from .objects import InvalidDocument, K8sObject, locate, objects_of
-from .registry import Rule
+from .registry import LEVELS, Rule
 from .rendered import Placement
 from .source import SourceError, SourceText
 from .suppress import Directive, annotation_directives
@@ -104,6 +104,8 @@ class Engine:
         self.rules = list(rules)
         self.keep_source_lines = keep_source_lines
         self.run = run or RunContext()
+        if not self.run.selected:
+            self.run.selected = frozenset(rule.id for rule in self.rules)
         self.peer_annotations = peer_annotations
         self._variants: dict[frozenset[str], Engine] = {}
         by_id = {rule.id: rule for rule in self.rules}
@@ -267,6 +269,8 @@ class Engine:
              role: str | None = None, container: str | None = None) -> None:
         """Locate a rule's hits and record them as findings."""
         for hit in hits:
+            if hit.level is not None and LEVELS.get(hit.level, 0) > rule.level_cap:
+                continue  # a control of a stricter Pod Security Standards level than this run checks
             line, col = obj.locate(hit.pointer, hit.at)
             path, line = result.place(line)
             if hit.secret:
@@ -274,7 +278,8 @@ class Engine:
             severity = rule.severity if hit.severity is None else min(rule.severity, hit.severity)
             finding = Finding(rule.id, rule.name, severity, redact(f"{subject}: {hit.message}"), path, line,
                               col, hit.pointer, obj.ref, role=redact(role) if role else None,
-                              container=redact(container) if container else None)
+                              container=redact(container) if container else None,
+                              short=redact(hit.short or short_text(hit.message)))
             finding.fingerprint = fingerprint(finding, obj, self._pointers)
             result.findings.append(finding)
 
@@ -305,13 +310,14 @@ class Engine:
                 continue
             current: FileResult | None = None
             try:
-                for site, message in rule.check.finish(facts, rule.params):
+                for site, message, *rest in rule.check.finish(facts, rule.params):
                     if site.path not in known:
                         continue  # a site always comes from a linted file; never invent one
                     if load is not None:
                         site = load(site)
                     finding = Finding(rule.id, rule.name, rule.severity, redact(f"{site.subject}: {message}"),
-                                      site.path, site.line, site.col, site.pointer, site.obj)
+                                      site.path, site.line, site.col, site.pointer, site.obj,
+                                      short=redact(rest[0] if rest and rest[0] else short_text(message)))
                     finding.fingerprint = _fingerprint(rule.id, site.path, site.obj, site.where)
                     if current is not None and current.path != site.path:
                         yield _sorted(current)

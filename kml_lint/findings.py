@@ -81,6 +81,24 @@ class Finding:
     source: str | None = None  # the reported source line, secrets masked (kept only for --format full)
     role: str | None = None  # the pod template's role inside its object ("replica Worker"), when it has one
     container: str | None = None  # the container the finding is about ("container pytorch")
+    short: str = ""  # what is wrong in the words of the field, without why and fix (the text line)
+
+    @property
+    def brief(self) -> str:
+        """The short text of the finding: the check's own, else the first clause of the message."""
+        return self.short or short_text(self.message)
 
     def sort_key(self) -> tuple[int, int, str, str]:
         return (self.line, self.col, self.rule_id, self.message)
+
+
+SHORT_LIMIT = 100
+
+
+def short_text(message: str, limit: int = SHORT_LIMIT) -> str:
+    """The first clause of a message (up to the first ``; ``), cut at a word boundary near ``limit``."""
+    head = message.split("; ", 1)[0]
+    if len(head) <= limit:
+        return head
+    cut = head.rfind(" ", 0, limit - 1)
+    return head[:cut if cut > limit // 2 else limit - 1].rstrip(",:;") + "…"

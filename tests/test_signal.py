@@ -1,0 +1,102 @@
+"""Issue 16 (signal over noise) and issue 14 item 9: one cause, one finding; placeholders recognised once."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import cli, lint_text, rules_by_id
+
+from kml_lint import placeholders
+
+LEAKED_TOKEN = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: leak
+spec:
+  containers:
+    - name: app
+      image: ghcr.io/acme/app:1.0
+      env:
+        - name: HF_TOKEN
+          value: hf_abcdefghijklmnopqrstuvwxyzABCDEFGH12
+"""
+
+
+def test_a_leaked_token_is_one_finding_not_two() -> None:
+    result = lint_text(LEAKED_TOKEN, rules_by_id("KML401", "KML402"))
+    assert [(f.rule_id, f.line) for f in result.findings] == [("KML402", 11)]
+
+
+def test_a_leaked_token_in_an_operator_field_is_one_finding() -> None:
+    text = """\
+apiVersion: sparkoperator.k8s.io/v1beta2
+kind: SparkApplication
+metadata:
+  name: etl
+spec:
+  sparkConf:
+    spark.hadoop.fs.s3a.access.key: AKIAIOSFODNN7REALKEY
+"""
+    found = [f.rule_id for f in lint_text(text, rules_by_id("KML402", "KML404")).findings]
+    assert found == ["KML402"]
+
+
+PLACEHOLDER_POD = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: eval
+spec:
+  containers:
+    - name: eval
+      image: YOUR_REGISTRY/eval:tag
+      env:
+        - name: HF_TOKEN
+          value: $HF_TOKEN
+        - name: RUN
+          value: ${RUN_ID}
+"""
+
+
+def test_placeholders_are_unknown_values_for_every_other_rule() -> None:
+    result = lint_text(PLACEHOLDER_POD, rules_by_id("KML009", "KML301", "KML401", "KML402"))
+    assert sorted((f.rule_id, f.line) for f in result.findings) == [("KML009", 8), ("KML009", 11), ("KML009", 13)]
+    env = next(f for f in result.findings if f.line == 11)
+    assert "never expands $VAR or ${VAR}" in env.message and "literal text" in env.message
+    assert env.brief == "env HF_TOKEN is the unfilled placeholder $HF_TOKEN"
+
+
+def test_the_substitution_setting_declares_flux(tmp_path) -> None:
+    (tmp_path / "pod.yaml").write_text(PLACEHOLDER_POD)
+    (tmp_path / ".kml-lint.yaml").write_text("substitution: [flux]\nselect: [KML009]\n")
+    code, out, _ = cli("pod.yaml", "-q", cwd=tmp_path)
+    assert code == 0  # warnings: below the default --fail-on error
+    lines = out.splitlines()
+    assert len(lines) == 2, out  # ${RUN_ID} is Flux's to fill; $HF_TOKEN and YOUR_REGISTRY are not
+    assert not any("RUN_ID" in line for line in lines)
+
+
+@pytest.mark.parametrize(("value", "field", "expected"), [
+    ("$(POD_NAME)", placeholders.ENV, None),
+    ("$(POD_NAME)", placeholders.COMMAND, None),
+    ("$(POD_NAME)", placeholders.SUBPATH_EXPR, None),
+    ("$(TAG)", placeholders.IMAGE, "$(VAR)"),
+    ("$(TAG)", placeholders.LABEL, "$(VAR)"),
+    ("$HF_TOKEN", placeholders.COMMAND, None),
+    ("${OUT}/x", placeholders.COMMAND, None),
+    ("$HF_TOKEN", placeholders.ENV, "$VAR"),
+    ("${OUT}/x", placeholders.ENV, "${VAR}"),
+    ("<your-token>", placeholders.COMMAND, "<name>"),
+    ("{{ .Values.x }}", placeholders.ENV, "{{ }}"),
+    ("REPLACE_ME", placeholders.OTHER, "REPLACE_ME"),
+    ("pa$sw0rd", placeholders.ENV, None),
+    ("a < b > c", placeholders.ENV, None),
+])
+def test_expansion_semantics_per_field(value: str, field: str, expected: str | None) -> None:
+    found = placeholders.find(value, field)
+    assert (found.syntax if found else None) == expected
+
+
+def test_without_kml402_the_env_rule_still_reports_the_token() -> None:
+    result = lint_text(LEAKED_TOKEN, rules_by_id("KML401"))
+    assert [(f.rule_id, f.line) for f in result.findings] == [("KML401", 11)]
