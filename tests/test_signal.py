@@ -100,3 +100,28 @@ def test_expansion_semantics_per_field(value: str, field: str, expected: str | N
 def test_without_kml402_the_env_rule_still_reports_the_token() -> None:
     result = lint_text(LEAKED_TOKEN, rules_by_id("KML401"))
     assert [(f.rule_id, f.line) for f in result.findings] == [("KML401", 11)]
+
+
+NO_RESOURCES = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: bare
+spec:
+  containers:
+    - name: app
+      image: ghcr.io/acme/app:1.0
+    - name: sized
+      image: ghcr.io/acme/app:1.0
+      resources:
+        requests: {cpu: "1", memory: 1Gi}
+"""
+
+
+def test_a_container_without_resources_is_one_finding_not_three() -> None:
+    result = lint_text(NO_RESOURCES, rules_by_id("KML101", "KML102", "KML103"))
+    found = sorted((f.rule_id, f.line) for f in result.findings)
+    assert found == [("KML101", 11), ("KML102", 7), ("KML103", 11)]
+    assert "no CPU or memory request or limit" in next(f.message for f in result.findings if f.rule_id == "KML102")
+    alone = lint_text(NO_RESOURCES, rules_by_id("KML101"))  # without KML102, the limit rule still reports it
+    assert sorted((f.rule_id, f.line) for f in alone.findings) == [("KML101", 7), ("KML101", 11)]
