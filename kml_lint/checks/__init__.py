@@ -19,7 +19,8 @@ TARGETS = ("object", "pod", "container", "run")
 # Modules holding check functions, imported on first use. Listed here, once, so that the set of
 # checks does not depend on which modules happen to be imported elsewhere.
 _MODULES = ("resources", "accelerators", "images", "secrets", "lifecycle", "security", "probes", "crossobject",
-            "schema", "devices", "scheduling", "ml_secrets", "ml_lifecycle", "operators", "serving", "templating")
+            "schema", "devices", "scheduling", "ml_secrets", "ml_lifecycle", "operators", "serving", "templating",
+            "pod_security")
 
 
 class Hit(NamedTuple):
