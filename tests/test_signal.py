@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import cli, lint_text, rules_by_id
 
@@ -41,6 +43,7 @@ spec:
     assert found == ["KML402"]
 
 
+FIXTURES_RULES = Path(__file__).parent / "rules"
 PLACEHOLDER_POD = """\
 apiVersion: v1
 kind: Pod
@@ -125,3 +128,45 @@ def test_a_container_without_resources_is_one_finding_not_three() -> None:
     assert "no CPU or memory request or limit" in next(f.message for f in result.findings if f.rule_id == "KML102")
     alone = lint_text(NO_RESOURCES, rules_by_id("KML101"))  # without KML102, the limit rule still reports it
     assert sorted((f.rule_id, f.line) for f in alone.findings) == [("KML101", 7), ("KML101", 11)]
+
+
+def _gpu_pod(node_selector: str = "") -> str:
+    return f"""\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: gpu
+spec:
+{node_selector}  containers:
+    - name: trainer
+      image: nvcr.io/nvidia/pytorch:24.05-py3
+      resources:
+        limits:
+          nvidia.com/gpu: 2
+"""
+
+
+def test_kml201_without_a_platform_says_what_happens_and_how_to_tell_kml_lint() -> None:
+    [finding] = lint_text(_gpu_pod(), rules_by_id("KML201")).findings
+    assert finding.severity.label == "warning"
+    assert "if the NVIDIA nodes are tainted, as GKE's and many teams' are, the pod stays Pending" in finding.message
+    assert "`platform` setting" in finding.message
+    assert finding.brief == "container trainer requests nvidia.com/gpu but tolerates no nvidia.com/gpu taint"
+
+
+def test_kml201_platform_evidence_in_the_pod_wins_over_the_setting() -> None:
+    on_gke = _gpu_pod("  nodeSelector:\n    cloud.google.com/gke-accelerator: nvidia-l4\n")
+    assert lint_text(on_gke, rules_by_id("KML201"), platform="eks").findings == []
+    on_eks = _gpu_pod("  nodeSelector:\n    karpenter.k8s.aws/instance-gpu-count: '2'\n")
+    [finding] = lint_text(on_eks, rules_by_id("KML201"), platform="gke").findings
+    assert finding.severity.label == "note" and "EKS (from karpenter.k8s.aws/instance-gpu-count)" in finding.message
+    [setting] = lint_text(_gpu_pod(), rules_by_id("KML201"), platform="aks").findings
+    assert setting.severity.label == "note" and "AKS (the platform setting)" in setting.message
+    assert lint_text(_gpu_pod(), rules_by_id("KML201"), platform="gke").findings == []
+
+
+def test_the_mps_pipe_directory_is_its_own_case() -> None:
+    text = "#" + (FIXTURES_RULES / "KML813" / "fail.yaml").read_text().split("# NVIDIA MPS")[1]
+    [finding] = lint_text(text, rules_by_id("KML813")).findings
+    assert finding.severity.label == "note"
+    assert "keep it" in finding.message and "PersistentVolumeClaim" not in finding.message

@@ -356,6 +356,10 @@ _HOST_PATH_PARAMS = {
                     "description": "container-runtime sockets: a hostPath at one of them or a folder above one"},
         "device_paths": {**_STRINGS, "description": "host paths (`*` matches any text) that reach accelerators "
                                                     "the device plugin should hand out instead"},
+        "gpu_sharing_paths": {**_STRINGS, "description": "host paths (`*` matches any text) that GPU-sharing "
+                                                         "clients must share with a daemon of the node (the NVIDIA "
+                                                         "MPS pipe and shared-memory folders): kept, reported as a "
+                                                         "note"},
     },
     "required": ["sockets"],
 }
@@ -436,6 +440,15 @@ def host_path(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hit]:
                              f"{', and change them' if writable else ''}; mount only the folders it needs, read-only, "
                              "or suppress the finding with a reason for a node agent (drivers, device plugins)",
                       short="mounts the node's whole root file system (hostPath /)", level=BASELINE)
+            continue
+        if any(fnmatchcase(path, pattern) for pattern in params.get("gpu_sharing_paths", [])):
+            yield Hit(where, f"mounts the node's {path} (hostPath), a GPU-sharing path: NVIDIA MPS clients must share "
+                             "it with the node's MPS control daemon, so keep it; it is still a hostPath, which the "
+                             "baseline level forbids: run the pod in a namespace whose Pod Security level allows "
+                             "it, or let the NVIDIA device plugin's MPS sharing (sharing.mps) provide the GPU "
+                             "instead of mounting the daemon's folders yourself",
+                      short=f"mounts {path} (hostPath) for NVIDIA MPS GPU sharing", level=BASELINE,
+                      severity=Severity.NOTE)
             continue
         if any(fnmatchcase(path, pattern) for pattern in params.get("device_paths", [])):
             advice = ("to reach GPUs or RDMA devices, request them through the device plugin (nvidia.com/gpu, "
