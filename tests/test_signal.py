@@ -170,3 +170,27 @@ def test_the_mps_pipe_directory_is_its_own_case() -> None:
     [finding] = lint_text(text, rules_by_id("KML813")).findings
     assert finding.severity.label == "note"
     assert "keep it" in finding.message and "PersistentVolumeClaim" not in finding.message
+
+
+def test_kml605_names_containers_0() -> None:
+    text = """\
+apiVersion: ray.io/v1
+kind: RayCluster
+metadata:
+  name: rc
+spec:
+  headGroupSpec:
+    rayStartParams: {}
+    template:
+      spec:
+        containers:
+          - name: log-shipper
+            image: fluent/fluent-bit:3.0
+          - name: ray-head
+            image: rayproject/ray:2.34.0
+            resources:
+              limits: {cpu: "4", memory: 16Gi}
+"""
+    [finding] = lint_text(text, rules_by_id("KML605")).findings
+    assert finding.brief.startswith("container log-shipper (containers[0], the Ray container) has no CPU limit")
+    assert "move the Ray container first" in finding.message

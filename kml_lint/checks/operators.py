@@ -237,8 +237,10 @@ def ray_container_resources(ctx: Any, view: Any, params: dict[str, Any]) -> Iter
     where = ray.ptr("resources", "limits") if limits else (ray.ptr("resources") if "resources" in ray.data
                                                            else ray.pointer)
     what = " and no ".join("CPU limit or request" if r == "cpu" else f"{r} limit" for r in missing)
+    name = f"{ray.describe()} (containers[0], the one KubeRay runs Ray in)"
     yield Hit(where,
-              f"the Ray container has no {what}: KubeRay derives what `ray start` advertises from them, so Ray "
+              f"{name} has no {what}: KubeRay derives what `ray start` advertises from them, so Ray "
               f"assumes the whole machine's {' and '.join('CPUs' if r == 'cpu' else r for r in missing)}, places "
               "more tasks and objects on the pod than it may use, and is throttled or OOM-killed mid-job; set "
-              "resources.limits (equal to the requests) on the Ray container")
+              f"resources.limits (equal to the requests) on {ray.describe()}, or move the Ray container first if "
+              "containers[0] is a sidecar", short=f"{ray.describe()} (containers[0], the Ray container) has no {what}")
