@@ -96,9 +96,14 @@ SHORT_LIMIT = 100
 
 
 def short_text(message: str, limit: int = SHORT_LIMIT) -> str:
-    """The first clause of a message (up to the first ``; ``), cut at a word boundary near ``limit``."""
+    """What is wrong, without why and fix: the message's first clause (up to ``; ``), shortened at its first
+    consequence (``, so ...``, ``: ...``) when longer than ``limit``, else cut at a word near ``limit``."""
     head = message.split("; ", 1)[0]
     if len(head) <= limit:
         return head
+    for boundary in (", so ", ": ", " so ", ", which ", " (", ", "):
+        cut = head.rfind(boundary, 0, limit)
+        if cut >= 20:
+            return head[:cut]
     cut = head.rfind(" ", 0, limit - 1)
     return head[:cut if cut > limit // 2 else limit - 1].rstrip(",:;") + "…"

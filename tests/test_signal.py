@@ -194,3 +194,24 @@ spec:
     [finding] = lint_text(text, rules_by_id("KML605")).findings
     assert finding.brief.startswith("container log-shipper (containers[0], the Ray container) has no CPU limit")
     assert "move the Ray container first" in finding.message
+
+
+def test_text_lines_are_concise_and_the_long_text_stays_in_full_and_json(tmp_path) -> None:
+    import json
+    import re
+
+    (tmp_path / "job.yaml").write_text((Path(__file__).parent.parent / "examples" / "train-job.yaml").read_text())
+    _, out, _ = cli("job.yaml", "-q", cwd=tmp_path)
+    line = re.compile(r"^job\.yaml:\d+:\d+: (error|warning|note) KML\d{3} [a-z0-9-]+: (?P<short>.+)$")
+    lines = out.splitlines()
+    assert lines
+    for text in lines:
+        match = line.match(text)
+        assert match, text
+        assert len(match["short"]) <= 100 and "; " not in match["short"], text
+    assert "job.yaml:21:11: warning KML101 missing-memory-limit: no memory limit" in lines
+    _, full, _ = cli("job.yaml", "-q", "--format", "full", cwd=tmp_path)
+    assert "no memory limit; set resources.limits.memory" in full
+    _, data, _ = cli("job.yaml", "--format", "json", cwd=tmp_path)
+    finding = next(f for f in json.loads(data)["findings"] if f["rule"] == "KML101")
+    assert finding["short"] == "no memory limit" and "OOM-killed" in finding["message"]

@@ -442,7 +442,7 @@ def _finish_service(facts: list[Any], params: dict[str, Any]) -> Iterator[RunHit
                      f"selects pods labelled {shown}, but the pod templates beside it carry {near} and none carries "
                      "all of these labels in its namespace, so the Service has no endpoints and every request to it "
                      "fails; fix the selector or the pod template's labels",
-                     f"selects {shown}, but the nearby pods are labelled {near}")
+                     f"selects {shown}, which no nearby pod carries (they have {near})")
 
 
 @check("crossobject.service_selects_nothing", target="run", params=_SERVICE_PARAMS, finish=_finish_service)

@@ -41,7 +41,7 @@ class FullReporter(TextReporter):
             return
         fixes = {rule.id: one_line(rule.remediation) for rule in self.rules}
         for finding in self.shown(result):
-            lines = [headline(finding, self.options.color), *snippet(finding, self.options.color)]
+            lines = [headline(finding, self.options.color, full=True), *snippet(finding, self.options.color)]
             if finding.rule_id in fixes:
                 fix = f"  = fix: {fixes[finding.rule_id]}"
                 lines.append(click.style(fix, fg="green") if self.options.color else fix)
