@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..credentials import PREFILTER, find_credentials, is_placeholder, mask
-from ..objects import K8sObject
+from ..objects import K8sObject, resolve_pointer
 from . import Hit, check
 
 _NAME_PARAMS = {
@@ -114,9 +114,22 @@ def credential_format(ctx: Any, obj: K8sObject, params: dict[str, Any]) -> Itera
                 labels = list(dict.fromkeys(m.label for m in matches))
                 shown = ", ".join(_describe(label, matches) for label in labels)
                 field = _dotted(pointer[len(obj.base):])
+                short = f"{_env_name(obj, pointer) or field} holds {shown}"
                 yield Hit(pointer, f"{field} holds {shown}; treat it as leaked: revoke it and load it from a "
                                    "Secret instead of writing it into the manifest", at="value",
-                          secret=tuple(m.secret for m in matches))
+                          secret=tuple(m.secret for m in matches), short=short)
+
+
+_ENV_VALUE = re.compile(r"/env/\d+/value$")
+
+
+def _env_name(obj: K8sObject, pointer: str) -> str | None:
+    """``env HF_TOKEN`` for the value of an env entry (how people name it), else None."""
+    if not _ENV_VALUE.search(pointer):
+        return None
+    entry = resolve_pointer(obj.document.data, pointer.rsplit("/", 1)[0])
+    name = entry.get("name") if isinstance(entry, dict) else None
+    return f"env {name}" if isinstance(name, str) and name else None
 
 
 def _dotted(pointer: str) -> str:
