@@ -36,11 +36,17 @@ _SYNTAXES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # $VAR: an upper-case name, so that a password such as "pa$sw0rd" or a shell's $1 is not one.
     ("$VAR", re.compile(r"(?<![A-Za-z0-9$\\])\$[A-Z_][A-Z0-9_]+(?![A-Za-z0-9_({])")),
     ("<name>", re.compile(r"<[A-Za-z][A-Za-z0-9_.:/ -]{0,60}>")),
-    ("YOUR_...", re.compile(r"(?<![A-Za-z0-9])(?:YOUR|your)[_-][A-Za-z0-9_-]+")),
+    ("YOUR_...", re.compile(r"(?<![A-Za-z0-9])(?:YOUR|your|Your)[_-]?(?:[A-Z0-9][A-Za-z0-9_-]*|[a-z][a-z0-9_-]*)")),
     ("REPLACE_ME", re.compile(r"(?<![A-Za-z0-9])(?:REPLACE[_-]?ME|CHANGE[_-]?ME|FILL[_-]?ME[_-]?IN|"
-                              r"replace[_-]?me|changeme|change[_-]me)(?![A-Za-z0-9])")),
+                              r"replace[_-]?me|changeme|change[_-]me|PLACEHOLDER|"
+                              r"INSERT[_-][A-Z0-9_]+|REPLACE[_-]WITH[A-Z0-9_-]*)(?![a-z0-9])")),
 )
-_PREFILTER = re.compile(r"\{\{|\$|<|YOUR|your|REPLACE|replace|CHANGE|change|FILL")
+_PREFILTER = re.compile(r"\{\{|\$|<|YOUR|[Yy]our|REPLACE|replace|CHANGE|change|FILL|PLACEHOLDER|INSERT")
+
+# Special tokens of model chat templates and tokenizers, written in angle brackets in prompts and arguments.
+_MODEL_TOKENS = re.compile(r"<(?:start_of_turn|end_of_turn|s|/s|eos|bos|pad|unk|mask|cls|sep|im_start|im_end|"
+                           r"eot_id|start_header_id|end_header_id|begin_of_text|end_of_text|think|/think|"
+                           r"endoftext)>", re.IGNORECASE)
 
 # Any shell variable, lower-case too (``$image``): unknown to other rules, though too loose to report.
 _ANY_SHELL_VARIABLE = re.compile(r"(?<![A-Za-z0-9\\])\$[A-Za-z_]")
@@ -54,6 +60,7 @@ SUBSTITUTIONS: dict[str, frozenset[str]] = {
     "envsubst": frozenset({"${VAR}", "$VAR"}),
     "helm": frozenset({"{{ }}"}),
     "angle-brackets": frozenset({"<name>"}),
+    "kustomize-vars": frozenset({"$(VAR)"}),  # kustomize's (deprecated) vars: $(VAR) in any field it configures
 }
 
 # An operator's parameter syntax inside its own objects (API group -> patterns that are not placeholders).
@@ -73,16 +80,25 @@ def operator_syntax(api_version: str | None) -> re.Pattern[str] | None:
 
 
 def _candidates(value: str) -> list[Placeholder]:
-    found = []
+    found: list[Placeholder] = []
+    if "<" in value and _MODEL_TOKENS.search(value):
+        value = _MODEL_TOKENS.sub("", value)
     for syntax, pattern in _SYNTAXES:
         found.extend(Placeholder(match.group(), syntax) for match in pattern.finditer(value))
     return found
 
 
 def find(value: object, field: str = OTHER, operator: re.Pattern[str] | None = None,
-         substituted: frozenset[str] = frozenset()) -> Placeholder | None:
-    """The first placeholder nobody will fill in ``value`` written in a field of kind ``field``, or None."""
-    if not isinstance(value, str) or not _PREFILTER.search(value):
+         substituted: frozenset[str] = frozenset(), own_name: str | None = None) -> Placeholder | None:
+    """The first placeholder nobody will fill in ``value`` written in a field of kind ``field``, or None.
+
+    ``own_name``: the env variable the value is for; a value that repeats it (``HF_TOKEN: HF_TOKEN``) stands
+    for it."""
+    if not isinstance(value, str):
+        return None
+    if own_name and names_itself(own_name, value):
+        return Placeholder(value.strip(), "NAME")
+    if not _PREFILTER.search(value):
         return None
     if operator is not None:
         value = operator.sub("", value)
@@ -95,6 +111,12 @@ def find(value: object, field: str = OTHER, operator: re.Pattern[str] | None = N
             continue  # a shell in the container may expand it
         return candidate
     return None
+
+
+def names_itself(name: str, value: str) -> bool:
+    """A value that is its variable's own upper-case name (``HF_TOKEN: "HF_TOKEN"``): a stand-in."""
+    text = value.strip()
+    return len(text) > 2 and text == name and text.upper() == text and not text.isdigit()
 
 
 def unknown(value: object) -> bool:

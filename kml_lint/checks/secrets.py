@@ -8,6 +8,7 @@ from typing import Any
 
 from ..credentials import PREFILTER, find_credentials, is_placeholder, mask
 from ..objects import K8sObject, resolve_pointer
+from ..placeholders import names_itself
 from . import Hit, check
 
 _NAME_PARAMS = {
@@ -72,8 +73,8 @@ def literal_env(ctx: Any, view: Any, container: Any, params: dict[str, Any]) -> 
         if not isinstance(name, str) or value is None or isinstance(value, (dict, list)):
             continue
         text = value if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
-        if is_placeholder(text):
-            continue
+        if is_placeholder(text) or names_itself(name, text):
+            continue  # a placeholder stands for the value: KML009 reports it
         suffix = credential_name(name, suffixes, known)
         if suffix is None:
             continue

@@ -70,7 +70,9 @@ def unrendered_placeholder(ctx: Any, obj: K8sObject, params: dict[str, Any]) -> 
             env = container.data.get("env")
             for index, entry in enumerate(env if isinstance(env, list) else []):
                 if isinstance(entry, dict):
-                    found = scan(entry.get("value"), placeholders.ENV)
+                    name = entry.get("name")
+                    found = placeholders.find(entry.get("value"), placeholders.ENV, operator, substituted,
+                                              own_name=name if isinstance(name, str) else None)
                     if found:
                         yield _hit(container.ptr("env", index, "value"), f"env {entry.get('name')}",
                                    placeholders.ENV, entry["value"], found)
