@@ -68,6 +68,7 @@ class RunContext:
     kubernetes_version: str | None = None  # None: the newest shipped schemas
     schemas: bool = True  # schema validation (KML003-KML005, KML007)
     schema_dirs: tuple[str, ...] = ()  # --schema-dir folders, searched before the shipped schemas
+    facts: Any = None  # runwide.RunFacts: what the pre-pass found in the run's files (None: nothing)
     selected: frozenset[str] = frozenset()  # ids of the rules that run: a check defers to a more specific one
 
     def runs(self, rule_id: str) -> bool:
