@@ -61,6 +61,11 @@ class Rule:
         return frozenset(entry["level"] for entry in self.pod_security)
 
     @property
+    def complete(self) -> bool:
+        """Every check of the rule is reported in this run (no Pod Security control above ``level_cap``)."""
+        return all(LEVELS[level] <= self.level_cap for level in self.levels)
+
+    @property
     def target(self) -> str:
         return self.check.target if self.check else "file"
 
@@ -272,9 +277,9 @@ def select_rules(rules: list[Rule], select: list[str] | None = None, ignore: lis
 
     A rule with ``enabled: false`` in its file is off by default: it runs only when ``select`` or
     ``extend_select`` names it by exact id or name (a prefix such as ``KML8`` or ``ALL`` is not enough).
-    The same holds for a rule whose Pod Security Standards controls are all stricter than ``pod_security``;
-    a rule that spans levels runs, and reports only the controls up to ``pod_security`` unless it was named
-    by exact id or name (then every control it checks).
+    A rule with Pod Security Standards controls always runs, and reports only the controls up to
+    ``pod_security`` (or that a Namespace's Pod Security Admission labels forbid), unless it was named by exact
+    id or name (then every control it checks).
     """
     level = LEVELS[pod_security]
     chosen_select = list(select) if select is not None else []
@@ -296,8 +301,8 @@ def select_rules(rules: list[Rule], select: list[str] | None = None, ignore: lis
         if not rule.enabled and best_in < 100:
             continue
         if rule.pod_security:
-            if best_in < 100 and min(LEVELS[name] for name in rule.levels) > level:
-                continue
+            # Runs even when all its controls are stricter than the level: a Namespace of the run may enforce
+            # them (Pod Security Admission labels); the engine reports only what the level or a namespace asks.
             rule = replace(rule, level_cap=LEVELS["restricted"] if best_in >= 100 else level)
         selected.append(rule)
     return selected

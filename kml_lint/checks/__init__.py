@@ -32,6 +32,8 @@ class Hit(NamedTuple):
     severity: Severity | None = None  # lower than the rule's for this finding (KML006: deprecated, not removed)
     short: str | None = None  # what is wrong in the words of the field (text output); None: the message's first clause
     level: str | None = None  # the Pod Security Standards level of the control this hit found (baseline, restricted)
+    admission: str | None = None  # the level at which Pod Security Admission forbids it, when not ``level``
+    # (IPC_LOCK: kml-lint reports it at restricted, Kubernetes' baseline already forbids it)
 
 
 @dataclass(frozen=True, slots=True)

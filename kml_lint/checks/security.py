@@ -174,7 +174,11 @@ def writable_root_filesystem(ctx: Any, view: Any, container: Any, params: dict[s
 _CAP_PARAMS = {
     "properties": {
         "allowed": {**_STRINGS, "description": "capabilities a container may add at the baseline level (without the "
-                                               "CAP_ prefix); the Pod Security Standards list plus IPC_LOCK"},
+                                               "CAP_ prefix): the Pod Security Standards list"},
+        "exceptions": {**_STRINGS, "description": "capabilities kml-lint allows at the baseline level although Pod "
+                                                  "Security Admission's baseline forbids them (IPC_LOCK, for RDMA): "
+                                                  "reported at restricted, and where a namespace's label forbids "
+                                                  "them"},
         "restricted_allowed": {**_STRINGS, "description": "capabilities a container may add at the restricted level"},
     },
     "required": ["allowed"],
@@ -198,7 +202,8 @@ _CAP_RISK = {
 def added_capabilities(ctx: Any, view: Any, container: Any, params: dict[str, Any]) -> Iterator[Hit]:
     if is_windows(view) or is_privileged(container):
         return  # a privileged container has every capability anyway (KML801)
-    allowed = {cap for item in params["allowed"] if (cap := _cap(item))}
+    exceptions = {cap for item in params.get("exceptions", []) if (cap := _cap(item))}
+    allowed = {cap for item in params["allowed"] if (cap := _cap(item))} | exceptions
     restricted = {cap for item in params.get("restricted_allowed", ["NET_BIND_SERVICE"]) if (cap := _cap(item))}
     for index, cap in _capability_list(container, "add"):
         where = container.ptr("securityContext", "capabilities", "add", str(index))
@@ -209,7 +214,7 @@ def added_capabilities(ctx: Any, view: Any, container: Any, params: dict[str, An
                              f"{', '.join(sorted(restricted))}: remove it, or keep it and suppress the finding "
                              "with the reason (IPC_LOCK for RDMA)", at="value",
                       short=f"adds {cap}, outside the restricted level's {', '.join(sorted(restricted))}",
-                      level=RESTRICTED)
+                      level=RESTRICTED, admission=BASELINE if cap in exceptions else None)
             continue
         risk = _CAP_RISK.get(cap, "a kernel privilege outside the set Kubernetes' baseline policy allows")
         yield Hit(where, f"adds the {cap} capability: {risk}; remove it, or if the workload truly needs it, run it "
