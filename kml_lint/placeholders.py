@@ -30,7 +30,7 @@ class Placeholder(NamedTuple):
 
 
 _SYNTAXES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("{{ }}", re.compile(r"\{\{.*?\}\}", re.DOTALL)),
+    ("{{ }}", re.compile(r"\{\{[^{}]*\}\}")),  # no braces inside: linear on a run of unclosed "{{"
     ("${VAR}", re.compile(r"\$\{[A-Za-z_][^{}\s]*\}")),
     ("$(VAR)", re.compile(r"\$\([A-Za-z_][A-Za-z0-9_.\-\[\]'\"]*\)")),
     # $VAR: an upper-case name, so that a password such as "pa$sw0rd" or a shell's $1 is not one.
@@ -79,12 +79,19 @@ def operator_syntax(api_version: str | None) -> re.Pattern[str] | None:
     return _OPERATOR_SYNTAX.get(api_version.split("/", 1)[0])
 
 
+# A literal each syntax needs (checked before its pattern runs: one fast substring search per syntax).
+_HINTS = {"{{ }}": ("{{",), "${VAR}": ("${",), "$(VAR)": ("$(",), "$VAR": ("$",), "<name>": ("<",),
+          "YOUR_...": ("our",), "REPLACE_ME": ("REPLACE", "replace", "CHANGE", "change", "FILL", "PLACEHOLDER",
+                                              "INSERT")}
+
+
 def _candidates(value: str) -> list[Placeholder]:
     found: list[Placeholder] = []
     if "<" in value and _MODEL_TOKENS.search(value):
         value = _MODEL_TOKENS.sub("", value)
     for syntax, pattern in _SYNTAXES:
-        found.extend(Placeholder(match.group(), syntax) for match in pattern.finditer(value))
+        if any(hint in value for hint in _HINTS[syntax]):
+            found.extend(Placeholder(match.group(), syntax) for match in pattern.finditer(value))
     return found
 
 

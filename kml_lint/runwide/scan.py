@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterable
 from functools import cache
 from typing import Any
@@ -52,8 +53,9 @@ def prepass(paths: Iterable[str], max_size: int, *, others: Iterable[str] = (),
     for path in [*paths, *(other for other in others if os.path.basename(other) in by_file)]:
         name = os.path.basename(path)
         try:
-            if os.path.getsize(path) > max_size:
-                continue
+            info = os.stat(path)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > max_size:
+                continue  # FIFOs, sockets and devices are never opened (they could block forever)
             with open(path, "rb") as handle:
                 data = handle.read()
         except OSError:
