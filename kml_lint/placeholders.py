@@ -81,7 +81,7 @@ def operator_syntax(api_version: str | None) -> re.Pattern[str] | None:
 
 # A literal each syntax needs (checked before its pattern runs: one fast substring search per syntax).
 _HINTS = {"{{ }}": ("{{",), "${VAR}": ("${",), "$(VAR)": ("$(",), "$VAR": ("$",), "<name>": ("<",),
-          "YOUR_...": ("our",), "REPLACE_ME": ("REPLACE", "replace", "CHANGE", "change", "FILL", "PLACEHOLDER",
+          "YOUR_...": ("our", "OUR"), "REPLACE_ME": ("REPLACE", "replace", "CHANGE", "change", "FILL", "PLACEHOLDER",
                                               "INSERT")}
 
 
