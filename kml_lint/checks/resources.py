@@ -63,7 +63,7 @@ def missing_resources(ctx: Any, view: Any, container: Any, params: dict[str, Any
         yield Hit(where, "sets no CPU or memory request or limit; set resources.requests.cpu and .memory from observed "
                          "usage so the scheduler places the pod on a node that fits it, and resources.limits.memory "
                          "so a leak is OOM-killed in its own cgroup instead of evicting the node's other pods",
-                  short="sets no resources (no CPU or memory request or limit)")
+                  short="no CPU or memory request or limit")
         return
     names = " and ".join(f"{_DISPLAY.get(name, name)} {section[:-1]}" for name in missing)
     if len(missing) == 1 and (section, missing[0]) in _ADVICE:
