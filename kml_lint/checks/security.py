@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 from ..findings import Severity
 from ..objects import K8sObject
-from . import Hit, RunHit, Site, check
+from . import PLATFORM_LIST, Hit, RunHit, Site, check
 
 BASELINE, RESTRICTED = "baseline", "restricted"  # Pod Security Standards levels of the controls (Hit.level)
 
@@ -265,7 +265,8 @@ def capabilities_not_dropped(ctx: Any, view: Any, container: Any, params: dict[s
 _SECCOMP_PARAMS = {
     "properties": {
         "default_profile_platforms": {
-            **_STRINGS, "description": "platforms whose nodes apply RuntimeDefault to every pod (the rule is silent)"},
+            **PLATFORM_LIST,
+            "description": "platforms whose nodes apply RuntimeDefault to every pod (the rule is silent)"},
     },
 }
 _POD_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod"
