@@ -127,7 +127,7 @@ def _result_from(data: dict[str, Any]) -> FileResult:
             item["rule_id"], item["rule_name"], Severity.parse(item["severity"]), item["message"], item["path"],
             item["line"], item["col"], item["pointer"], ObjectRef(**item["obj"]), item["fingerprint"],
             Suppression(**item["suppression"]) if item["suppression"] else None, item["source"], item["role"],
-            item["container"], item["anchor"] or "", item.get("short") or ""))
+            item["container"], anchor=item["anchor"] or "", short=item.get("short") or ""))
     return FileResult(data["path"], findings, data["objects"], data["skipped"],
                       object_refs=[ObjectRef(**ref) for ref in data["object_refs"]], cached=True,
                       facts={rule: [decode_fact(f) for f in facts] for rule, facts in data["facts"].items()},
