@@ -77,10 +77,11 @@ def find_config(start: str | None = None) -> str | None:
 def _pyproject_section(path: Path) -> dict[str, Any] | None:
     import tomllib
 
+    from .safeio import read_bytes
+
     try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError):
+        data = tomllib.loads(read_bytes(str(path)).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
     section = data.get("tool", {}).get("kml-lint")
     return section if isinstance(section, dict) else None
@@ -90,23 +91,24 @@ def load_config(path: str | None) -> Config:
     """Load and validate a configuration file (``None``: no file, defaults)."""
     if path is None:
         return Config()
+    from .safeio import describe_error, read_text
+
     shown = os.path.relpath(path) if not os.path.relpath(path).startswith("..") else path
     if path.endswith(".toml"):
         import tomllib
 
         try:
-            with open(path, "rb") as handle:
-                data = tomllib.load(handle).get("tool", {}).get("kml-lint", {})
-        except OSError as exc:
-            raise ConfigError(f"{shown}: cannot read: {exc.strerror or exc}") from None
+            data = tomllib.loads(read_text(path)).get("tool", {}).get("kml-lint", {})
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{shown}: cannot read: {describe_error(exc)}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{shown}: invalid TOML: {exc}") from None
         config = Config(data, shown)
     else:
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            text = read_text(path)
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{shown}: cannot read: {exc}") from None
+            raise ConfigError(f"{shown}: cannot read: {describe_error(exc)}") from None
         parsed = parse_yaml(text)
         if parsed.error:
             raise ConfigError(f"{shown}:{parsed.error.line}:{parsed.error.col}: {parsed.error.message}")

@@ -64,6 +64,7 @@ def _matches_any(path: str, patterns: list[str]) -> bool:
 
 def kustomize_patches(folder: str, names: list[str]) -> set[str]:
     """Files a kustomization in ``folder`` lists as patches: partial objects, not manifests."""
+    from .safeio import read_text
     from .yamlfold import parse_yaml
 
     patches: set[str] = set()
@@ -71,8 +72,7 @@ def kustomize_patches(folder: str, names: list[str]) -> set[str]:
         if kname not in names:
             continue
         try:
-            with open(os.path.join(folder, kname), encoding="utf-8") as handle:
-                parsed = parse_yaml(handle.read())
+            parsed = parse_yaml(read_text(os.path.join(folder, kname)))
         except (OSError, UnicodeDecodeError):
             continue
         for doc in parsed.documents:

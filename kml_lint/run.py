@@ -49,6 +49,7 @@ class RunOptions:
     progress: Any = None  # callable(done, total) or None
     jobs: int | None = None  # None: every usable CPU when there are more than a handful of files
     cache: bool = False
+    cache_dir: str | None = None  # None: the user's cache folder
     kubernetes_version: str | None = None  # None: the newest shipped schemas
     schemas: bool = True
     schema_dirs: list[str] = field(default_factory=list)
@@ -97,15 +98,20 @@ class FileLinter:
         self.local = Suppressor(today=options.today, selected=options.rules)
         self.ignores = _PerFileIgnores(options.config, options.rules)
         self.cache = None
+        self.cache_problem: str | None = None
         if options.cache:
-            from .cache import ResultCache, rules_signature
+            from .cache import CacheUnusable, ResultCache, rules_signature
 
-            self.cache = ResultCache(rules_signature(options.rules, {
+            signature = rules_signature(options.rules, {
                 "platform": options.platform, "peers": options.peer_annotations, "lines": options.keep_source_lines,
                 "max": options.max_file_size, "today": (options.today or dt.date.today()).isoformat(),
                 "kubernetes": options.kubernetes_version, "schemas": options.schemas,
                 "schema_dirs": _folder_signature(options.schema_dirs),
-                "workloads": repr(options.workloads.by_kind) if options.workloads is not None else None}))
+                "workloads": repr(options.workloads.by_kind) if options.workloads is not None else None})
+            try:
+                self.cache = ResultCache(signature, {rule.id for rule in options.rules}, options.cache_dir)
+            except CacheUnusable as exc:
+                self.cache_problem = f"cache not used: {exc}"
 
     def lint_target(self, target: Target) -> FileResult:
         return self.lint(target.path, read_path(target.path, self.options.max_file_size), target.explicit)
@@ -115,7 +121,7 @@ class FileLinter:
         key = None
         if self.cache is not None and isinstance(source, SourceText):
             key = self.cache.key(path, source.text, (explicit, sorted(disabled), rendered))
-            cached = self.cache.get(key)
+            cached = self.cache.get(key, path)
             if cached is not None:
                 return cached
         result = lint_file_local(self.engine, self.local, path, source, explicit, disabled, rendered)
@@ -206,6 +212,8 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
     found = discover(options.paths, options.excludes, options.force_exclude)
     options.rules = schema_rules(options)
     linter = FileLinter(options)
+    if linter.cache_problem:
+        found.problems.append(("--cache", linter.cache_problem))
     if options.schemas and options.schema_dirs:
         # Read users' schemas before any worker starts, so that unreadable ones are reported once, here.
         from .checks.schema import schema_store

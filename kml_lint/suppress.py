@@ -368,11 +368,16 @@ class BaselineWriter:
 
 def load_baseline(path: str) -> Counter[str]:
     """A baseline file's fingerprints (a multiset: two identical findings need two entries)."""
+    from .safeio import BASELINE_SIZE, read_text
+
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
+        data = json.loads(read_text(path, BASELINE_SIZE))
     except OSError as exc:
         raise ValueError(f"{path}: cannot read baseline: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not a kml-lint baseline (not UTF-8 text)") from None
+    except RecursionError:
+        raise ValueError(f"{path}: not a kml-lint baseline (nested too deeply)") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}:{exc.lineno}:{exc.colno}: not a kml-lint baseline (invalid JSON: {exc.msg})") \
             from None
