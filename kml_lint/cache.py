@@ -18,6 +18,7 @@ be used at all is reported once as a warning and the run goes on without it.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import hmac
@@ -135,10 +136,8 @@ class ResultCache:
         own private file and links it to the key's name, which fails when the name exists)."""
         path = os.path.join(self.folder, KEY_FILE)
         for _ in range(2):
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 return self._read_key(path)
-            except FileNotFoundError:
-                pass
             import secrets
             import tempfile
 
@@ -149,10 +148,8 @@ class ResultCache:
                         handle.write(secrets.token_bytes(_KEY_SIZE))
                         handle.flush()
                         os.fsync(handle.fileno())
-                    try:
+                    with contextlib.suppress(FileExistsError):  # another run created it first: use theirs
                         os.link(temporary, path)
-                    except FileExistsError:
-                        pass  # another run created it first: use theirs
                 finally:
                     os.unlink(temporary)
             except OSError as exc:
@@ -212,7 +209,9 @@ class ResultCache:
             payload = json.dumps(_result_to(result), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
             # Only what a later run would accept is written: an entry that fails its own schema would be a
             # miss forever (a path the check refuses, a record type not listed).
-            if len(payload) > MAX_ENTRY_SIZE or _Decoder(result.path, self.rule_ids).result(json.loads(payload)) is None:
+            if len(payload) > MAX_ENTRY_SIZE:
+                return
+            if _Decoder(result.path, self.rule_ids).result(json.loads(payload)) is None:
                 return
             self._write(key, _MAGIC + self._mac(key, payload) + b"\n" + payload)
         except (OSError, ValueError, TypeError, KeyError, RecursionError, UnicodeError):
@@ -238,10 +237,8 @@ class ResultCache:
         temporary = f".{secrets.token_hex(8)}.tmp"
         create = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_BINARY", 0)
         if self._root_fd is not None:
-            try:
+            with contextlib.suppress(FileExistsError):
                 os.mkdir(shard, 0o700, dir_fd=self._root_fd)
-            except FileExistsError:
-                pass
             shard_fd = os.open(shard, os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW, dir_fd=self._root_fd)
             try:
                 fd = os.open(temporary, create, 0o600, dir_fd=shard_fd)
@@ -258,10 +255,8 @@ class ResultCache:
                 os.close(shard_fd)
             return
         folder = os.path.join(self.folder, shard)
-        try:
+        with contextlib.suppress(FileExistsError):
             os.mkdir(folder, 0o700)
-        except FileExistsError:
-            pass
         if not stat.S_ISDIR(os.lstat(folder).st_mode):
             return
         fd = os.open(os.path.join(folder, temporary), create, 0o600)
@@ -432,9 +427,10 @@ class _Decoder:
 
     def _object_ref(self, item: Any) -> ObjectRef:
         fields = self._mapping(item, set(ObjectRef.__dataclass_fields__))
-        return ObjectRef(*(self._optional_text(fields[name]) for name in ("api_version", "kind", "namespace", "name",
-                                                                          "generate_name")),
-                         *(None if fields[name] is None else self._count(fields[name]) for name in ("document", "item")))
+        texts = (self._optional_text(fields[name]) for name in ("api_version", "kind", "namespace", "name",
+                                                                "generate_name"))
+        numbers = (None if fields[name] is None else self._count(fields[name]) for name in ("document", "item"))
+        return ObjectRef(*texts, *numbers)
 
     # typed records (facts and directives)
 
@@ -494,7 +490,8 @@ class _Decoder:
                 for pair in items:
                     if not isinstance(pair, list) or len(pair) != 2:
                         raise _Invalid("not a pair")
-                    pairs.append((self._value(pair[0], args[0], depth + 1), self._value(pair[1], args[1], depth + 1)))
+                    key, item = pair
+                    pairs.append((self._value(key, args[0], depth + 1), self._value(item, args[1], depth + 1)))
                 return dict(pairs)
             if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
                 if len(items) != len(args):
@@ -550,8 +547,8 @@ def _hints(kind: type) -> dict[str, Any]:
 
         if kind is Site:
             hints["obj"] = ObjectRef  # annotated Any to keep checks free of findings' imports
-        hints = {key: value for key, value in hints.items()
-                 if hasattr(kind, "_fields") and key in kind._fields or key in getattr(kind, "__dataclass_fields__", {})}
+        fields = kind._fields if hasattr(kind, "_fields") else tuple(getattr(kind, "__dataclass_fields__", {}))
+        hints = {key: value for key, value in hints.items() if key in fields}
         _HINTS[kind] = hints
     return hints
 

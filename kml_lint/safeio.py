@@ -13,6 +13,7 @@ link at the destination is replaced, never written through.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -174,15 +175,11 @@ class AtomicOutput:
             raise OutputError(exc.errno, f"cannot write the report to {self.path}: {describe_error(exc)}") from None
 
     def discard(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self._handle.close()
-        except OSError:
-            pass
         if self._temporary is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(self._temporary)
-            except OSError:
-                pass
             self._temporary = None
 
 

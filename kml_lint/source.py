@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import codecs
-import os
 import re
-import stat
 from dataclasses import dataclass
 
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
