@@ -186,6 +186,8 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
             _fail(f"{exc.filename}: {exc.strerror}")
         summary = report.summary()
         sink.finish(summary)
+    if report.cache_problem:
+        click.echo(f"kml-lint: warning: cache not used: {report.cache_problem}", err=True)
 
     for path, message in summary.problems:
         click.echo(f"kml-lint: warning: {path}: {message}", err=True)

@@ -111,7 +111,7 @@ class FileLinter:
             try:
                 self.cache = ResultCache(signature, {rule.id for rule in options.rules}, options.cache_dir)
             except CacheUnusable as exc:
-                self.cache_problem = f"cache not used: {exc}"
+                self.cache_problem = str(exc)
 
     def lint_target(self, target: Target) -> FileResult:
         return self.lint(target.path, read_path(target.path, self.options.max_file_size), target.explicit)
@@ -176,6 +176,14 @@ _WORKER: FileLinter | None = None
 def _worker_init(linter: FileLinter) -> None:
     global _WORKER
     _WORKER = linter
+    # The parent reports every failure (a check that raises becomes KML000 in the result it receives). What
+    # a worker could still print are tracebacks of the pool's own plumbing once the parent is gone (a
+    # BrokenPipeError sending a result back): a killed or interrupted run ends quietly instead.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops the pool
+    if not os.environ.get("KML_LINT_DEBUG"):
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the worker's whole life
 
 
 def _worker_lint(target: Target) -> FileResult:
@@ -193,8 +201,16 @@ def _parallel(linter: FileLinter, targets: list[Target], jobs: int) -> Iterator[
         yield from pool.imap(_worker_lint, targets, chunksize=chunk)
 
 
+MAX_JOBS = 64
+"""More worker processes than this only cost memory and start-up, whatever the machine."""
+
+
 def _jobs(requested: int | None, files: int) -> int:
-    wanted = max(1, requested) if requested is not None else (usable_cpus() if files > HANDFUL else 1)
+    """Worker processes for ``files`` files: what was asked, but never more than the usable CPUs (linting is
+    CPU-bound: more processes only share them), the files, or ``MAX_JOBS``."""
+    if requested is None:
+        requested = usable_cpus() if files > HANDFUL else 1
+    wanted = max(1, min(requested, usable_cpus(), files, MAX_JOBS))
     if wanted == 1:
         return 1
     import multiprocessing  # only when worker processes are wanted: it costs a one-file run's start-up
@@ -212,8 +228,6 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
     found = discover(options.paths, options.excludes, options.force_exclude)
     options.rules = schema_rules(options)
     linter = FileLinter(options)
-    if linter.cache_problem:
-        found.problems.append(("--cache", linter.cache_problem))
     if options.schemas and options.schema_dirs:
         # Read users' schemas before any worker starts, so that unreadable ones are reported once, here.
         from .checks.schema import schema_store
@@ -222,7 +236,8 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
         store.preload()
         found.problems.extend(store.problems)
     run_layers = Suppressor(options.config, options.baseline, options.today, options.rules)
-    report = RunReport(options.rules, skipped=found.skipped, problems=found.problems, cwd=os.getcwd())
+    report = RunReport(options.rules, skipped=found.skipped, problems=found.problems, cwd=os.getcwd(),
+                       cache_problem=linter.cache_problem)
     summary = report.totals = Summary(skipped=report.skipped, problems=report.problems)
     keep = sink is None
 
@@ -234,7 +249,7 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
             sink(result)
 
     files = [t for t in found.targets if t.path != "-"]
-    jobs = min(_jobs(options.jobs, len(files)), max(1, len(files)))
+    jobs = _jobs(options.jobs, len(files))
     results = _parallel(linter, files, jobs) if jobs > 1 else (linter.lint_target(t) for t in files)
     total = len(found.targets)
     done = 0
