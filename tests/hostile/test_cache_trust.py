@@ -3,6 +3,7 @@ miss (the file is linted again), never an error, a hang or an unbounded read (is
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -105,7 +106,7 @@ def test_a_pickle_program_in_a_manifest_never_runs_through_a_forged_spill_refere
     linter = FileLinter(options())
     from kml_lint.discovery import discover
 
-    z_path = [t.path for t in discover(["."]).targets if t.path.endswith("z.yaml")][0]
+    z_path = next(t.path for t in discover(["."]).targets if t.path.endswith("z.yaml"))
     key = linter.cache.key(z_path, (repo / "z.yaml").read_text(), (False, [], False))
     site = {"record": "kml_lint.spill:SpilledSite", "values": [z_path, offset]}
     token = {"record": "kml_lint.checks.security:PodToken", "values": [None, "default", site]}
@@ -139,10 +140,8 @@ def test_the_spill_file_is_never_unpickled(tmp_path: Path) -> None:
     data = store._file.read()
     assert b"cos\nsystem" not in data  # manifest strings are escaped, never written raw
     for offset in range(len(data)):  # whatever offset a reference names: a site or an error, never code
-        try:
+        with contextlib.suppress(ValueError):
             store.load(spill.SpilledSite("a.yaml", offset))
-        except ValueError:
-            pass
     store.close()
     assert not marker.exists()
     unpicklers = [str(path) for path in (ROOT / "kml_lint").rglob("*.py")
