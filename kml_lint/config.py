@@ -62,12 +62,14 @@ def find_config(start: str | None = None) -> str | None:
     """The nearest ``.kml-lint.yaml`` or pyproject.toml with ``[tool.kml-lint]``, up to the repository root."""
     folder = Path(start or os.getcwd()).resolve()
     while True:
+        # Whatever has a configuration's name is the configuration: a FIFO or a device there is an error that
+        # names it (load_config), not a reason to go on silently without it.
         for name in CONFIG_NAMES:
             candidate = folder / name
-            if candidate.is_file():
+            if os.path.lexists(candidate) and not candidate.is_dir():
                 return str(candidate)
         pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and _pyproject_section(pyproject) is not None:
+        if os.path.lexists(pyproject) and not pyproject.is_dir() and _pyproject_section(pyproject) is not None:
             return str(pyproject)
         if (folder / ".git").exists() or folder.parent == folder:
             return None
@@ -77,10 +79,12 @@ def find_config(start: str | None = None) -> str | None:
 def _pyproject_section(path: Path) -> dict[str, Any] | None:
     import tomllib
 
-    from .safeio import read_bytes
+    from .safeio import UnsafeFile, read_bytes
 
     try:
         data = tomllib.loads(read_bytes(str(path)).decode("utf-8"))
+    except UnsafeFile as exc:
+        raise ConfigError(f"{os.path.relpath(path)}: cannot read: {exc.strerror}") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
     section = data.get("tool", {}).get("kml-lint")
