@@ -107,8 +107,8 @@ class AtomicOutput:
     """A text file written beside ``path`` and renamed over it by ``commit()``; ``discard()`` leaves ``path`` as
     it was. Write errors are raised as ``OutputError`` so that they are never mistaken for a failure to lint.
 
-    A FIFO or device named as the destination (``-o /dev/null``) is written directly: there is no previous
-    report to keep, and it cannot be renamed over."""
+    A FIFO or character device as the destination (``-o /dev/stdout``, ``-o /dev/null``), named or linked to,
+    is written directly: there is no previous report to keep. A folder or a block device is an error."""
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -121,9 +121,12 @@ class AtomicOutput:
         except OSError as exc:
             raise OutputError(exc.errno, f"cannot write the report to {path}: {describe_error(exc)}") from None
         try:
-            if info is not None and not (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)):
-                if stat.S_ISDIR(info.st_mode):
-                    raise OutputError(errno.EISDIR, f"cannot write the report to {path}: it is a folder")
+            stream = _stream_mode(path) if info is not None else None
+            if stream is not None:
+                if not (stat.S_ISFIFO(stream) or stat.S_ISCHR(stream)):
+                    raise OutputError(errno.EINVAL, f"cannot write the report to {path}: {_describe(stream)}")
+                # A pipe or a terminal (-o /dev/stdout, a FIFO, /dev/null): written as it is, there is no
+                # previous report to keep, and renaming over /dev/stdout would replace the link itself.
                 self._handle: Any = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by commit/discard
                 return
             if not os.path.isdir(folder):
@@ -181,6 +184,16 @@ class AtomicOutput:
             with contextlib.suppress(OSError):
                 os.unlink(self._temporary)
             self._temporary = None
+
+
+def _stream_mode(path: str) -> int | None:
+    """The mode of what ``path`` finally names when that is not a regular file (a folder, FIFO, device or
+    socket); None for a regular file, a new name, or a dangling link (replaced by the report)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    return None if stat.S_ISREG(mode) else mode
 
 
 def _umask() -> int:

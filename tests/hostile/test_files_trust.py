@@ -221,3 +221,11 @@ def test_a_walk_skips_symlinks_leading_outside_the_folder(repo: Path, tmp_path: 
     assert "inside.yaml" in proc.stdout
     named = kml("x.yaml", "--format", "json", cwd=repo)  # named on the command line: the user's choice
     assert "from-outside" in named.stdout
+
+
+def test_a_pipe_or_terminal_as_the_report_is_written_directly(repo: Path) -> None:
+    (repo / "report.json").symlink_to("/dev/stdout")  # links to a pipe: written through, the link stays
+    proc = kml("job.yaml", "--format", "json", "-o", "report.json", cwd=repo)
+    assert proc.returncode == 1 and json.loads(proc.stdout)["findings"]
+    assert (repo / "report.json").is_symlink()
+    assert kml("job.yaml", "-o", "/dev/null", cwd=repo).returncode == 1
