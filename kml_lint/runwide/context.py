@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..discovery import Target, discover
+from ..safeio import read_bytes
 
 # Starts with a literal: the regex engine then skips ahead with a fast substring search.
 _NAMESPACE = re.compile(rb"""namespace["']?[ \t]*:[ \t]*["']?([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)""")
@@ -44,12 +45,10 @@ def repository_root(path: str) -> str | None:
 
 def _namespaces(path: str, max_size: int) -> set[bytes]:
     try:
-        if os.path.getsize(path) > max_size:
-            return set()
-        with open(path, "rb") as handle:
-            return {match.group(1) for match in _NAMESPACE.finditer(handle.read())}
+        data = read_bytes(path, max_size)  # regular files only: a FIFO must not block
     except OSError:
         return set()
+    return {match.group(1) for match in _NAMESPACE.finditer(data)}
 
 
 def repository_context(paths: list[str], run_files: list[str], excludes: list[str], max_size: int,

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
+from ..safeio import read_bytes
 from ..source import SourceText, decode
 from . import kinds as _kinds  # noqa: F401  (registers the fact kinds)
 from .facts import FACT_KINDS, Fact, RunFacts
@@ -52,10 +53,7 @@ def prepass(paths: Iterable[str], max_size: int, *, others: Iterable[str] = (),
     for path in [*paths, *(other for other in others if os.path.basename(other) in by_file)]:
         name = os.path.basename(path)
         try:
-            if os.path.getsize(path) > max_size:
-                continue
-            with open(path, "rb") as handle:
-                data = handle.read()
+            data = read_bytes(path, max_size)  # regular files only: a FIFO named as a manifest must not block
         except OSError:
             continue
         if name in by_file:
