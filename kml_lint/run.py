@@ -308,6 +308,9 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
             emit(extra)
     finally:
         spill.close()
+        for each in linters:
+            if each.cache is not None:
+                each.cache.close()
     unused = run_layers.unused_config()
     if unused:
         emit(FileResult(unused[0].path, sorted(unused, key=Finding.sort_key)))

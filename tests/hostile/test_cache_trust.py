@@ -293,11 +293,18 @@ def test_a_cache_folder_that_is_a_symlink_is_not_used(tmp_path: Path) -> None:
     assert not list(real.iterdir())
 
 
-def test_racing_runs_share_one_key(tmp_path: Path) -> None:
+def _open_cache_key(folder: str) -> bytes:
     from kml_lint.cache import ResultCache
 
+    return ResultCache("sig", {"KML001"}, folder)._key
+
+
+def test_racing_runs_share_one_key(tmp_path: Path) -> None:
+    import multiprocessing
+
     folder = str(tmp_path / "cache")
-    caches = [ResultCache("sig", {"KML001"}, folder) for _ in range(3)]
-    assert len({cache._key for cache in caches}) == 1
+    with multiprocessing.get_context("fork").Pool(6) as pool:  # first uses at once: one key wins for all
+        keys = pool.map(_open_cache_key, [folder] * 12, chunksize=1)
+    assert len(set(keys)) == 1 and _open_cache_key(folder) == keys[0]
     assert (tmp_path / "cache" / "key").stat().st_mode & 0o777 == 0o600
     assert [p.name for p in (tmp_path / "cache").iterdir() if p.name.startswith(".key")] == []
