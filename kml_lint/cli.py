@@ -76,10 +76,10 @@ def _use_color(output: str | None) -> bool:
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes, at most one per usable CPU and per file [default: every usable CPU when "
               "there are more than a handful of files].")
-@click.option("--cache/--no-cache", default=False, help="Reuse results of unchanged files from the user's cache "
+@click.option("--cache/--no-cache", default=None, help="Reuse results of unchanged files from the user's cache "
               "folder (entries authenticated with a key kept there).")
 @click.option("--cache-dir", type=click.Path(file_okay=False), metavar="DIR", default=None,
-              help="Keep the cache in DIR instead of the user's cache folder (implies --cache).")
+              help="Keep the cache in DIR instead of the user's cache folder (implies --cache unless --no-cache).")
 @click.option("--workloads", "workload_files", multiple=True, type=click.Path(dir_okay=False),
               help="Add rows to the workload table (where custom kinds keep their pods) from FILE, in the table's "
               "own syntax; a row for a kind replaces that kind's built-in rows (repeatable).")
@@ -156,13 +156,14 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
             _fail(str(exc))
     from .reporters import RenderOptions, make_reporter, needs_source_lines, resolve_format
 
+    cache = options["cache"] if options["cache"] is not None else options["cache_dir"] is not None
     run_options = RunOptions(
         list(paths), selected, excludes=settings["exclude"], force_exclude=options["force_exclude"],
         max_file_size=settings["max-file-size"], platform=settings["platform"],
         stdin_filename=options["stdin_filename"], config=config, baseline=baseline,
         peer_annotations=peer_annotations(settings["peer-annotations"], rules),
         keep_source_lines=needs_source_lines(output_format), progress=_progress(), jobs=options["jobs"],
-        cache=bool(options["cache"] or options["cache_dir"]), cache_dir=options["cache_dir"],
+        cache=cache, cache_dir=options["cache_dir"],
         kubernetes_version=kubernetes_version, schemas=not options["no_schemas"],
         schema_dirs=settings["schema-dirs"], strict_kinds=options["strict_kinds"], workloads=workloads)
     fmt = resolve_format(output_format)
@@ -196,7 +197,7 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
             click.echo(f"kml-lint: skipped {path}: {reason}", err=True)
         for note in summary.notes:
             click.echo(f"kml-lint: {note}", err=True)
-        if options["cache"] or options["cache_dir"]:
+        if cache:
             click.echo(f"kml-lint: cache: {summary.cached} of {summary.files} files reused", err=True)
         if not options["no_schemas"]:
             from .validation.store import summary as schema_summary
