@@ -308,3 +308,13 @@ def test_racing_runs_share_one_key(tmp_path: Path) -> None:
     assert len(set(keys)) == 1 and _open_cache_key(folder) == keys[0]
     assert (tmp_path / "cache" / "key").stat().st_mode & 0o777 == 0o600
     assert [p.name for p in (tmp_path / "cache").iterdir() if p.name.startswith(".key")] == []
+
+
+def test_an_oversized_entry_is_a_miss(primed: tuple[Path, Path, subprocess.CompletedProcess[str]]) -> None:
+    from kml_lint.cache import MAX_ENTRY_SIZE
+
+    repo, cache, plain = primed
+    entry = the_entry(cache)
+    with open(entry, "r+b") as handle:
+        handle.truncate(MAX_ENTRY_SIZE + 1)  # sparse: the genuine entry followed by zeros
+    assert_relinted(repo, cache, plain)
