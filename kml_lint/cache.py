@@ -30,12 +30,13 @@ from dataclasses import asdict
 from typing import Any
 
 from . import __version__
+from .credentials import redact
 from .engine import FileResult
 from .findings import Finding, ObjectRef, Severity, Suppression
 from .safeio import read_bytes
 
-_FORMAT = 4
-_MAGIC = b"kml-lint-cache 4 "
+_FORMAT = 5  # 4: findings keep their fingerprint anchor; 5: authenticated, in the user's cache folder
+_MAGIC = b"kml-lint-cache 5 "
 KEY_FILE = "key"
 _KEY_SIZE = 32
 MAX_ENTRY_SIZE = 64 * 1024 * 1024
@@ -284,12 +285,19 @@ def _unlink_quietly(path: str, dir_fd: int | None) -> None:
         pass
 
 
+def _storable(anchor: str) -> str | None:
+    """A fingerprint anchor names list items by their ``name``, which can be a pasted credential: such an
+    anchor is not written to disk (the cached finding keeps its fingerprint; a baseline then matches it only
+    from the baseline's own folder)."""
+    return anchor if redact(anchor) == anchor else None
+
+
 def _result_to(result: FileResult) -> dict[str, Any]:
     def finding(f: Finding) -> dict[str, Any]:
         return {"rule_id": f.rule_id, "rule_name": f.rule_name, "severity": f.severity.label, "message": f.message,
                 "path": f.path, "line": f.line, "col": f.col, "pointer": f.pointer, "obj": asdict(f.obj),
                 "fingerprint": f.fingerprint, "source": f.source, "role": f.role, "container": f.container,
-                "suppression": asdict(f.suppression) if f.suppression else None}
+                "anchor": _storable(f.anchor), "suppression": asdict(f.suppression) if f.suppression else None}
 
     return {"format": _FORMAT, "path": result.path, "objects": result.objects, "skipped": result.skipped,
             "object_refs": [asdict(ref) for ref in result.object_refs],
@@ -410,7 +418,7 @@ class _Decoder:
 
     def _finding(self, item: Any) -> Finding:
         f = self._mapping(item, {"rule_id", "rule_name", "severity", "message", "path", "line", "col", "pointer",
-                                 "obj", "fingerprint", "source", "role", "container", "suppression"})
+                                 "obj", "fingerprint", "source", "role", "container", "anchor", "suppression"})
         if f["rule_id"] not in self.rule_ids or f["path"] != self.path:
             raise _Invalid("unknown rule or another file")
         suppression = None
@@ -423,7 +431,7 @@ class _Decoder:
                        self._text(f["message"]), self.path, self._count(f["line"], 1), self._count(f["col"], 1),
                        self._optional_text(f["pointer"]), self._object_ref(f["obj"]), self._text(f["fingerprint"]),
                        suppression, self._optional_text(f["source"]), self._optional_text(f["role"]),
-                       self._optional_text(f["container"]))
+                       self._optional_text(f["container"]), self._optional_text(f["anchor"]) or "")
 
     def _object_ref(self, item: Any) -> ObjectRef:
         fields = self._mapping(item, set(ObjectRef.__dataclass_fields__))

@@ -322,7 +322,8 @@ class Engine:
                         site = load(site)
                     finding = Finding(rule.id, rule.name, rule.severity, redact(f"{site.subject}: {message}"),
                                       site.path, site.line, site.col, site.pointer, site.obj)
-                    finding.fingerprint = _fingerprint(rule.id, site.path, site.obj, site.where)
+                    finding.anchor = site.where
+                    finding.fingerprint = fingerprint_at(finding, site.path)
                     if current is not None and current.path != site.path:
                         yield _sorted(current)
                         current = None
@@ -425,12 +426,15 @@ def fingerprint(finding: Finding, obj: K8sObject | None, memo: dict[str, tuple[s
     """
     pointer = finding.pointer or ""
     if obj is not None:  # relative to the object: its identity already names it
-        where = normalised_pointer(obj.data, pointer[len(obj.base):], memo)
-    else:
-        where = pointer
-    parts = [finding.rule_id, finding.path, finding.obj.identity(), where]
-    if obj is None:
-        parts.append(finding.message)  # KML001/KML002: the problem itself is the identity
+        finding.anchor = normalised_pointer(obj.data, pointer[len(obj.base):], memo)
+    else:  # KML001/KML002: the problem itself is the identity
+        finding.anchor = f"{pointer}\x1f{finding.message}"
+    return fingerprint_at(finding, finding.path)
+
+
+def fingerprint_at(finding: Finding, path: str) -> str:
+    """The fingerprint ``finding`` would have if its file were named ``path`` (a baseline's relative path)."""
+    parts = [finding.rule_id, path, finding.obj.identity(), finding.anchor]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
@@ -442,11 +446,6 @@ def worst(findings: Iterable[Finding]) -> Severity | None:
 def _sorted(result: FileResult) -> FileResult:
     result.findings.sort(key=Finding.sort_key)
     return result
-
-
-def _fingerprint(rule_id: str, path: str, obj: ObjectRef, where: str) -> str:
-    """The same fingerprint ``fingerprint`` computes, from a run-scope ``Site`` (the object is gone by then)."""
-    return hashlib.sha256("\x1f".join([rule_id, path, obj.identity(), where]).encode("utf-8")).hexdigest()[:32]
 
 
 def _sites(fact: Any) -> Iterable[Site]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -26,7 +25,7 @@ from .runwide import RunFacts, prepass
 from .runwide.context import repository_context
 from .source import DEFAULT_MAX_FILE_SIZE, SourceError, SourceText, decode, read_path
 from .spill import SiteSpill
-from .suppress import Suppressor, _path_glob, selector_matches
+from .suppress import Baseline, Suppressor, _path_glob, selector_matches
 from .workloads import WorkloadTable
 
 HANDFUL = 8  # below this many files, starting worker processes costs more than it saves
@@ -44,7 +43,8 @@ class RunOptions:
     platform: str | None = None
     stdin_filename: str | None = None
     config: Any = None  # config.Config: exemptions, per-file-ignores, base folder
-    baseline: Counter[str] | None = None
+    baseline: Baseline | None = None
+    known_rules: list[Rule] = field(default_factory=list)  # every loaded rule (suppressions may name any)
     peer_annotations: dict[str, dict[str, list[str]]] | None = None
     today: dt.date | None = None
     keep_source_lines: bool = False  # --format full shows them
@@ -97,7 +97,7 @@ class FileLinter:
                               schemas=options.schemas, schema_dirs=tuple(options.schema_dirs), facts=facts)
         self.engine = Engine(options.rules, self.run, workloads=options.workloads,
                              peer_annotations=options.peer_annotations, keep_source_lines=options.keep_source_lines)
-        self.local = Suppressor(today=options.today, selected=options.rules)
+        self.local = Suppressor(today=options.today, selected=options.rules, known=options.known_rules)
         self.ignores = _PerFileIgnores(options.config, options.rules)
         self.cache = None
         self.cache_problem: str | None = None
@@ -252,7 +252,7 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
         store = schema_store(linter.run)
         store.preload()
         found.problems.extend(store.problems)
-    run_layers = Suppressor(options.config, options.baseline, options.today, options.rules)
+    run_layers = Suppressor(options.config, options.baseline, options.today, options.rules, options.known_rules)
     report = RunReport(options.rules, skipped=found.skipped, problems=found.problems, cwd=os.getcwd(),
                        notes=facts_notes(facts), cache_problem=linter.cache_problem)
     summary = report.totals = Summary(skipped=report.skipped, problems=report.problems, notes=report.notes)
@@ -358,6 +358,9 @@ def _folder_signature(folders: list[str]) -> list[tuple[str, int, float]]:
 
 
 def _decode_limited(data: bytes, limit: int) -> SourceText | SourceError:
+    if not data.strip():
+        # `helm template ... | kml-lint -` whose first command failed: without pipefail only this shows it
+        return SourceError("standard input was empty (did the command writing to the pipe fail?)")
     if len(data) > limit:
         return SourceError(f"input is larger than the {limit:,}-byte limit (--max-file-size): skipped")
     return decode(data)

@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass, field
 
 from ..discovery import Target, discover
-from ..safeio import read_bytes
 
 # Starts with a literal: the regex engine then skips ahead with a fast substring search.
 _NAMESPACE = re.compile(rb"""namespace["']?[ \t]*:[ \t]*["']?([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)""")
@@ -44,11 +43,10 @@ def repository_root(path: str) -> str | None:
 
 
 def _namespaces(path: str, max_size: int) -> set[bytes]:
-    try:
-        data = read_bytes(path, max_size)  # regular files only: a FIFO must not block
-    except OSError:
-        return set()
-    return {match.group(1) for match in _NAMESPACE.finditer(data)}
+    from .scan import _read_regular
+
+    data = _read_regular(path, max_size)
+    return {match.group(1) for match in _NAMESPACE.finditer(data)} if data is not None else set()
 
 
 def repository_context(paths: list[str], run_files: list[str], excludes: list[str], max_size: int,

@@ -52,9 +52,8 @@ def prepass(paths: Iterable[str], max_size: int, *, others: Iterable[str] = (),
     sources: list[tuple[str, bytes]] = []
     for path in [*paths, *(other for other in others if os.path.basename(other) in by_file)]:
         name = os.path.basename(path)
-        try:
-            data = read_bytes(path, max_size)  # regular files only: a FIFO named as a manifest must not block
-        except OSError:
+        data = _read_regular(path, max_size)
+        if data is None:
             continue
         if name in by_file:
             facts.extend(_file_fact(path, data, by_file[name]))
@@ -65,6 +64,15 @@ def prepass(paths: Iterable[str], max_size: int, *, others: Iterable[str] = (),
     for path, data in sources:
         facts.extend(_object_facts(path, data))
     return RunFacts.of(facts)
+
+
+def _read_regular(path: str, max_size: int) -> bytes | None:
+    """A regular file's bytes, at most ``max_size`` of them; ``None`` for anything else. A FIFO or a device
+    named as a manifest must never block or flood the pre-pass (linting it reports why it is skipped)."""
+    try:
+        return read_bytes(path, max_size)
+    except OSError:  # safeio.UnsafeFile too: not a regular file, or too large
+        return None
 
 
 def _text(data: bytes) -> str | None:

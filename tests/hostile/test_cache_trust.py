@@ -110,9 +110,9 @@ def test_a_pickle_program_in_a_manifest_never_runs_through_a_forged_spill_refere
     key = linter.cache.key(z_path, (repo / "z.yaml").read_text(), (False, [], False))
     site = {"record": "kml_lint.spill:SpilledSite", "values": [z_path, offset]}
     token = {"record": "kml_lint.checks.security:PodToken", "values": [None, "default", site]}
-    entry = {"format": 4, "path": z_path, "objects": 1, "skipped": None, "object_refs": [], "findings": [],
+    entry = {"format": 5, "path": z_path, "objects": 1, "skipped": None, "object_refs": [], "findings": [],
              "facts": {"KML820": [{"tuple": [token]}]}, "directives": []}
-    for old_format in (3, 4):  # as the entry was written before, and in today's format
+    for old_format in (3, 4, 5):  # as entries were written before, and in today's format
         entry["format"] = old_format
         payload = json.dumps(entry).encode()
         target = cache / key[:2] / f"{key}.json"
