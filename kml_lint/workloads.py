@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -21,7 +21,7 @@ from .paths import package_file
 from .yamlfold import escape_pointer_token, parse_yaml
 
 CONTAINER_LISTS = ("containers", "initContainers")  # ephemeralContainers are debugging aids: skipped
-SHAPES = ("template", "podspec", "container", "object", "manifest")
+SHAPES = ("template", "podspec", "container", "object", "manifest", "search")
 CONTAINER_KINDS = {"main": "containers", "init": "initContainers", "sidecar": "sidecars"}
 SIZING_KEYS = frozenset(f"{section}.{name}" for section in ("requests", "limits") for name in ("cpu", "memory"))
 MAX_EMBEDDING = 4  # objects inside objects inside objects...: deeper is refused, not followed
@@ -106,6 +106,7 @@ class PodView:
     owner: K8sObject | None = None  # the top-level object, when ``obj`` is embedded in it
     shape: str = "template"
     required_container: str | None = None  # the operator rejects the pod unless a container has this name
+    source: str = "table"  # where kml-lint learnt this pod: table | crd (with the CRD's file) | shape
 
     def describe(self) -> str:
         """``Deployment vllm`` or ``PyTorchJob bert-ft, replica Worker``."""
@@ -173,6 +174,7 @@ class PodLocation:
     when: tuple[Tokens, ...] = ()  # the pod exists only when one of these (relative to the node) exists
     partial: bool = False
     required_container: str | None = None  # the operator rejects the pod without a container of this name
+    source: str = "table"  # table | "crd <file>" (derived from a CRD schema) | shape (not in the table syntax)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +194,12 @@ class WorkloadTable:
     by_kind: dict[str, list[PodLocation]]
     references_by_kind: dict[str, list[Tokens]] = field(default_factory=dict)
     rows: list[TableRow] = field(default_factory=list)
+    not_pods: tuple[str, ...] = ()  # group/Kind patterns never searched by shape (policies hold patterns of pods)
+
+    def holds_no_pods(self, group_kind: str) -> bool:
+        from fnmatch import fnmatchcase
+
+        return any(fnmatchcase(group_kind, pattern) for pattern in self.not_pods)
 
     def kinds(self) -> set[str]:
         return set(self.by_kind) | set(self.references_by_kind)
@@ -199,8 +207,13 @@ class WorkloadTable:
     def knows(self, obj: K8sObject) -> bool:
         return obj.group_kind in self.by_kind or obj.group_kind in self.references_by_kind
 
-    def views(self, obj: K8sObject) -> list[PodView]:
-        return list(self._views(obj, None, None, 0))
+    def views(self, obj: K8sObject, locate: Locate | None = None) -> list[PodView]:
+        """The object's pods. ``locate``: where an object of some kind keeps its pods (default: this table's rows;
+        ``pods.finder.PodFinder`` adds rows derived from CRDs and shape search)."""
+        return list(self._views(obj, None, None, 0, locate or self.locations))
+
+    def locations(self, obj: K8sObject) -> list[PodLocation]:
+        return self.by_kind.get(obj.group_kind) or []
 
     def references(self, obj: K8sObject) -> list[str]:
         """Absolute pointers of the object's reference fields that are set (pods defined elsewhere)."""
@@ -217,12 +230,13 @@ class WorkloadTable:
         replaced = {kind for row in extra for kind in row.kinds}
         kept = [TableRow(tuple(k for k in row.kinds if k not in replaced), row.pods, row.references, row.origin)
                 for row in self.rows]
-        return _build([row for row in kept if row.kinds] + extra)
+        return _build([row for row in kept if row.kinds] + extra, self.not_pods + _not_pods(data, origin))
 
     # -- walking --------------------------------------------------------------------------------
 
-    def _views(self, obj: K8sObject, owner: K8sObject | None, prefix: str | None, depth: int) -> Iterator[PodView]:
-        locations = self.by_kind.get(obj.group_kind)
+    def _views(self, obj: K8sObject, owner: K8sObject | None, prefix: str | None, depth: int,
+               locate: Locate) -> Iterator[PodView]:
+        locations = locate(obj)
         if not locations:
             return
         seen: set[str] = set()
@@ -230,13 +244,18 @@ class WorkloadTable:
             for node, pointer, captures in _expand(obj.data, obj.base, location.path):
                 if pointer in seen or not isinstance(node, (dict, str)):
                     continue
+                if location.source != "table" and _under(pointer, seen):
+                    continue  # a derived row never finds a second pod inside one a row found
                 if location.shape in ("object", "manifest"):
                     inner = _embedded(obj, node, pointer, location.shape)
                     if inner is not None and depth < MAX_EMBEDDING:
                         seen.add(pointer)
                         role = _role(location.role, captures, inner.data)
                         role = f"{prefix}, {role}" if prefix and role else (prefix or role)
-                        yield from self._views(inner, owner or obj, role, depth + 1)
+                        yield from self._views(inner, owner or obj, role, depth + 1, locate)
+                    continue
+                if location.shape == "search":
+                    yield from _searched(obj, node, pointer, location, seen, owner, prefix)
                     continue
                 role = _role(location.role, captures, node)
                 role = f"{prefix}, {role}" if prefix and role else (prefix or role)
@@ -249,6 +268,56 @@ class WorkloadTable:
                     seen.add(pointer)
                     view.owner = owner
                     yield view
+
+
+Locate = Callable[[K8sObject], "list[PodLocation]"]
+
+
+def _under(pointer: str, seen: set[str]) -> bool:
+    """Whether ``pointer`` is a pod already found, or inside one."""
+    return any(pointer == found or pointer.startswith(found + "/") for found in seen)
+
+
+def _searched(obj: K8sObject, node: Any, pointer: str, location: PodLocation, seen: set[str],
+              owner: K8sObject | None, prefix: str | None) -> Iterator[PodView]:
+    """Pods found by shape below ``node`` (a ``search`` location: an opaque part of a schema, or a whole object
+    of a kind nothing describes)."""
+    from .pods.shape import search
+
+    if not isinstance(node, dict) or _under(pointer, seen):
+        return
+    root = pointer == obj.base
+    for found, where, shape, role in search(node, pointer, _labels(obj, pointer), root):
+        if _under(where, seen):
+            continue
+        shaped = PodLocation((), shape, partial=True, source="shape")
+        role = f"{role} (found by shape)" if role else "found by shape"  # messages, JSON and SARIF say so
+        role = f"{prefix}, {role}" if prefix else role
+        view = _make_view(obj, found, where, shaped, role)
+        if view is not None and view.containers:
+            seen.add(where)
+            view.owner = owner
+            yield view
+
+
+def _labels(obj: K8sObject, pointer: str) -> tuple[str, ...]:
+    """The tokens of ``pointer`` (below the object's base), list items named ``[name]`` as in derived roles."""
+    tokens: list[str] = []
+    node: Any = obj.data
+    for raw in pointer[len(obj.base):].split("/")[1:]:
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+            name = node.get("name") if isinstance(node, dict) else None
+            label = f"[{name}]" if isinstance(name, str) and name else f"[{token}]"
+            if tokens:
+                tokens[-1] += label
+            else:
+                tokens.append(label)
+        else:
+            node = node.get(token) if isinstance(node, dict) else None
+            tokens.append(token)
+    return tuple(tokens)
 
 
 def _embedded(obj: K8sObject, node: Any, pointer: str, shape: str) -> K8sObject | None:
@@ -331,7 +400,7 @@ def _make_view(obj: K8sObject, node: dict[str, Any], pointer: str, location: Pod
         return None
     view = PodView(obj, pointer, spec_pointer, spec, metadata if isinstance(metadata, dict) else {}, role,
                    traits=location.traits, partial=location.partial, shape=shape,
-                   required_container=location.required_container)
+                   required_container=location.required_container, source=location.source)
     if location.defaults:
         _apply_defaults(view, obj, node, location.defaults)
     locations = location.containers if location.containers is not None else (
@@ -352,6 +421,11 @@ def _make_view(obj: K8sObject, node: dict[str, Any], pointer: str, location: Pod
                 list_name = where.path[-1] if where.path else CONTAINER_KINDS[where.kind]
             view.containers.append(_container(where, item, item_ptr, list_name, index, obj, block=not listed))
     _apply_patches(view, obj, node, location.defaults)
+    if location.source != "table":
+        for container in view.containers:
+            # A block found by a CRD's schema or by shape: which container fields the operator reads is unknown,
+            # so a field it lacks means "unknown", as for a block that overrides another object's container.
+            container.inherits = container.inherits or container.block
     return view
 
 
@@ -472,10 +546,17 @@ def parse_rows(data: Any, origin: str) -> list[TableRow]:
 
 def parse_table(data: Any, origin: str) -> WorkloadTable:
     """Build the table from workloads.yaml-shaped data; errors name the offending entry."""
-    return _build(parse_rows(data, origin))
+    return _build(parse_rows(data, origin), _not_pods(data, origin))
 
 
-def _build(rows: list[TableRow]) -> WorkloadTable:
+def _not_pods(data: Any, origin: str) -> tuple[str, ...]:
+    value = data.get("not_pods", []) if isinstance(data, dict) else []
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise TableError(f"{origin}: not_pods: expected a list of group/Kind patterns (`*` allowed)")
+    return tuple(value)
+
+
+def _build(rows: list[TableRow], not_pods: tuple[str, ...] = ()) -> WorkloadTable:
     by_kind: dict[str, list[PodLocation]] = {}
     references: dict[str, list[Tokens]] = {}
     for row in rows:
@@ -483,7 +564,7 @@ def _build(rows: list[TableRow]) -> WorkloadTable:
             by_kind.setdefault(kind, []).extend(row.pods)
             if row.references:
                 references.setdefault(kind, []).extend(row.references)
-    return WorkloadTable(by_kind, references, rows)
+    return WorkloadTable(by_kind, references, rows, not_pods)
 
 
 def _fail(where: str, message: str) -> TableError:

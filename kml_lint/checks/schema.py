@@ -35,7 +35,8 @@ def schema_store(run: RunContext) -> Any:
     if store is None:
         from ..validation.store import SchemaStore
 
-        store = run.extra[_STORE] = SchemaStore(run.kubernetes_version, run.schema_dirs)
+        crds = run.facts("crds") if run.facts is not None else ()
+        store = run.extra[_STORE] = SchemaStore(run.kubernetes_version, run.schema_dirs, crds)
     return store
 
 
