@@ -259,6 +259,11 @@ NO_PODS = {
     "kserve__kserve/config/llmisvcconfig/config-llm-tracing.yaml": "a configuration fragment: tracing only",
     "kubeflow__pipelines/frontend/mock-backend/data/v1/template/mock-recursive-template.yaml":
         "mock data whose container templates are empty (`container:` with no value)",
+    "NVIDIA__gpu-operator/config/manifests/bases/gpu-operator.clusterserviceversion.yaml":
+        "an OLM bundle base: `deployments: null`, the install strategy is generated into the bundle",
+    "intel__intel-device-plugins-for-kubernetes/deployments/operator/manifests/bases/"
+    "intel-device-plugins-operator.clusterserviceversion.yaml":
+        "an OLM bundle base: `deployments: null`, the install strategy is generated into the bundle",
 }
 
 
