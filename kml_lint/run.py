@@ -293,11 +293,41 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
 
 
 def facts_notes(facts: RunFacts) -> list[str]:
-    """What --verbose says about the pre-pass: how many facts of each kind the run's files hold."""
+    """What --verbose says about the pre-pass: how many facts of each kind the run's files hold, and which CRDs
+    of the run are used instead of the shipped ones (or of an earlier CRD of the run)."""
     if not facts:
         return ["run-wide facts: none (no CRD, Namespace, quota, queue, kustomization or chart among the files)"]
     counts = ", ".join(f"{len(items)} {kind}" for kind, items in facts.by_kind.items())
-    return [f"run-wide facts: {counts}"]
+    return [f"run-wide facts: {counts}", *crd_notes(facts)]
+
+
+def crd_notes(facts: RunFacts) -> list[str]:
+    import json
+
+    from .registry import schemas_dir
+
+    try:
+        shipped = {tuple(item) for item in json.loads((schemas_dir() / "crds" / "index.json").read_text())}
+    except (OSError, ValueError):
+        shipped = set()
+    notes, first = [], {}
+    for fact in facts("crds"):
+        spec = fact.data.get("spec") if isinstance(fact.data.get("spec"), dict) else {}
+        names = spec.get("names") if isinstance(spec.get("names"), dict) else {}
+        group, kind = spec.get("group"), names.get("kind")
+        versions = [v.get("name") for v in spec.get("versions") or [{"name": spec.get("version")}]
+                    if isinstance(v, dict) and isinstance(v.get("name"), str)]
+        for version in versions:
+            where = f"{fact.path}:{fact.line}"
+            key = (group, version, kind)
+            if key in first:
+                notes.append(f"{where}: CRD of {group}/{version} {kind} not used: {first[key]} defines it first")
+                continue
+            first[key] = where
+            if key in shipped:
+                notes.append(f"{where}: CRD of {group}/{version} {kind} is used instead of the shipped one (it is "
+                             "the version this repository deploys)")
+    return notes
 
 
 def schema_rules(options: RunOptions) -> list[Rule]:

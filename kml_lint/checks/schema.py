@@ -121,9 +121,29 @@ def unknown_kind(ctx: Any, obj: Any, params: dict[str, Any]) -> Iterator[Hit]:
     key = (obj.group, obj.api_version, obj.kind)
     if key not in hints:
         hints[key] = _kind_hint(store, obj)
-    message = (f"no schema for {obj.api_version} {obj.kind}, so its fields were not checked (the other rules "
-               f"still ran){hints[key]}")
-    yield Hit(obj.ptr("/kind"), message, "value")
+    message = f"no schema for {obj.api_version} {obj.kind}; {_inside(ctx, obj)}"
+    yield Hit(obj.ptr("/kind"), message + hints[key], "value")
+
+
+def _inside(ctx: Any, obj: Any) -> str:
+    """What was checked inside an object without a schema: the containers of the pods kml-lint found in it (by
+    the workload table, or by shape), or nothing."""
+    views = ctx.views(obj)
+    counts = {"table": 0, "shape": 0}
+    for view in views:
+        counts["shape" if view.source == "shape" else "table"] += len(view.containers)
+    total = counts["table"] + counts["shape"]
+    if not total:
+        return "nothing inside it was checked"
+    # Its own fields never are: say what was, and only that.
+    noun = "container" if total == 1 else "containers"
+    verb = "was" if total == 1 else "were"
+    if not counts["table"]:
+        return f"{total} {noun} found by shape {verb} checked"
+    if not counts["shape"]:
+        return f"{total} {noun} of its pods (workload table) {verb} checked"
+    return (f"{total} {noun} {verb} checked ({counts['table']} from the workload table, {counts['shape']} found by "
+            "shape)")
 
 
 def _kind_hint(store: Any, obj: Any) -> str:
