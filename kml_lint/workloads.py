@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -185,6 +186,7 @@ class TableRow:
     pods: tuple[PodLocation, ...]
     references: tuple[Tokens, ...] = ()
     origin: str = ""
+    parameters: tuple[str, ...] = ()  # regexes of the operator's own run-time placeholders (${trialParameters.x})
 
 
 @dataclass(slots=True)
@@ -195,6 +197,24 @@ class WorkloadTable:
     references_by_kind: dict[str, list[Tokens]] = field(default_factory=dict)
     rows: list[TableRow] = field(default_factory=list)
     not_pods: tuple[str, ...] = ()  # group/Kind patterns never searched by shape (policies hold patterns of pods)
+    parameters_by_kind: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def placeholders(self, *group_kinds: str) -> re.Pattern[str] | None:
+        """One regex for the run-time placeholders of these kinds' operators (None: they have none)."""
+        patterns = sorted({p for kind in group_kinds for p in self.parameters_by_kind.get(kind, ())})
+        return _placeholder_regex(tuple(patterns)) if patterns else None
+
+    def embedded(self, obj: K8sObject, locate: Locate | None = None) -> list[K8sObject]:
+        """Objects written inside ``obj`` (a Katib trial, an AppWrapper component, an Argo resource manifest)."""
+        found = []
+        for location in (locate or self.locations)(obj):
+            if location.shape not in ("object", "manifest"):
+                continue
+            for node, pointer, _ in _expand(obj.data, obj.base, location.path):
+                inner = _embedded(obj, node, pointer, location.shape)
+                if inner is not None:
+                    found.append(inner)
+        return found
 
     def holds_no_pods(self, group_kind: str) -> bool:
         from fnmatch import fnmatchcase
@@ -228,8 +248,8 @@ class WorkloadTable:
         """This table plus rows in the table's own syntax; rows for a kind replace that kind's rows."""
         extra = parse_rows(data, origin)
         replaced = {kind for row in extra for kind in row.kinds}
-        kept = [TableRow(tuple(k for k in row.kinds if k not in replaced), row.pods, row.references, row.origin)
-                for row in self.rows]
+        kept = [TableRow(tuple(k for k in row.kinds if k not in replaced), row.pods, row.references, row.origin,
+                         row.parameters) for row in self.rows]
         return _build([row for row in kept if row.kinds] + extra, self.not_pods + _not_pods(data, origin))
 
     # -- walking --------------------------------------------------------------------------------
@@ -439,17 +459,34 @@ def _container(where: ContainerLocation, item: dict[str, Any], pointer: str, lis
             if source in item:
                 data[field_name] = item[source]
                 origins[field_name] = pointer_join(pointer, source)
+        renamed = {source: field_name for field_name, source in where.fields}  # computeResources -> resources
         for source in where.defaults:
             for node, node_ptr, _ in _expand(obj.data, obj.base, source.path):
                 if not isinstance(node, dict):
                     continue
                 for key in source.fields if source.fields is not None else tuple(node):
-                    if key in node and data.get(key) is None:
-                        data[key] = node[key]
-                        origins[key] = pointer_join(node_ptr, key)
+                    if key not in node:
+                        continue
+                    target = renamed.get(key, key)
+                    own = data.get(target)
+                    if own is None:
+                        data[target] = node[key]
+                        origins[target] = pointer_join(node_ptr, key)
+                    elif isinstance(own, dict) and isinstance(node[key], dict):
+                        # A template's mapping (Tekton's stepTemplate, Argo's templateDefaults) is merged like a
+                        # strategic merge patch: the container's own keys win, one level down too.
+                        data[target] = _merged(node[key], own)
     name = item.get("name")
     return Container(list_name, index, name if isinstance(name, str) and name else where.name, data, pointer,
                      where.kind, block, origins, dict(where.sizing), where.inherits)
+
+
+def _merged(base: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in own.items():
+        below = out.get(key)
+        out[key] = {**below, **value} if isinstance(below, dict) and isinstance(value, dict) else value
+    return out
 
 
 def _first(node: Any, path: Tokens) -> Any:
@@ -559,12 +596,20 @@ def _not_pods(data: Any, origin: str) -> tuple[str, ...]:
 def _build(rows: list[TableRow], not_pods: tuple[str, ...] = ()) -> WorkloadTable:
     by_kind: dict[str, list[PodLocation]] = {}
     references: dict[str, list[Tokens]] = {}
+    parameters: dict[str, tuple[str, ...]] = {}
     for row in rows:
         for kind in row.kinds:
             by_kind.setdefault(kind, []).extend(row.pods)
             if row.references:
                 references.setdefault(kind, []).extend(row.references)
-    return WorkloadTable(by_kind, references, rows, not_pods)
+            if row.parameters:
+                parameters[kind] = (*parameters.get(kind, ()), *row.parameters)
+    return WorkloadTable(by_kind, references, rows, not_pods, parameters)
+
+
+@cache
+def _placeholder_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
 
 
 def _fail(where: str, message: str) -> TableError:
@@ -600,7 +645,7 @@ def _row(entry: Any, where: str) -> TableRow:
         raise _fail(where, "a row is a mapping with 'kinds' and 'pods'")
     kinds = entry.get("kinds")
     label = f"{where} ({', '.join(map(str, kinds))})" if isinstance(kinds, list) and kinds else where
-    _keys(entry, {"kinds", "pods", "references"}, label)
+    _keys(entry, {"kinds", "pods", "references", "parameters"}, label)
     if not isinstance(kinds, list) or not kinds:
         raise _fail(label, "needs a non-empty 'kinds' list (group/Kind, core kinds bare: Pod, batch/Job)")
     for kind in kinds:
@@ -613,8 +658,14 @@ def _row(entry: Any, where: str) -> TableRow:
                        for n, p in enumerate(entry.get("references") or []))
     if "references" in entry and not isinstance(entry["references"], list):
         raise _fail(label, "references: expected a list of pointers")
+    parameters = _strings(entry["parameters"], f"{label}: parameters") if "parameters" in entry else ()
+    for pattern in parameters:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise _fail(label, f"parameters: {pattern!r} is not a regular expression: {exc}") from None
     return TableRow(tuple(kinds), tuple(_pod(pod, f"{label}: pods[{n}]") for n, pod in enumerate(pods)), references,
-                    where)
+                    where, parameters)
 
 
 _POD_KEYS = {"path", "shape", "role", "traits", "containers", "metadata", "defaults", "when", "partial",
