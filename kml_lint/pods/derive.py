@@ -91,6 +91,12 @@ class _Walker:
                 out.append({"path": f"/{_escape(key)}/*", "kind": kind})
         return out
 
+    def nested(self, node: dict[str, Any], path: tuple[str, ...], seen: frozenset[str]) -> None:
+        """Pod specs that are properties of a pod spec (KServe's workerSpec: the multi-node workers' pods)."""
+        for key, child in sorted(_props(node).items()):
+            if key not in _POD_CONTAINER_LISTS and self.podspec_shaped(child, seen):
+                self.add((*path, key), "podspec", self.extra_containers(self.resolve(child, seen)[0], seen))
+
     def walk(self, node: Any, path: tuple[str, ...], seen: frozenset[str]) -> None:
         node, seen = self.resolve(node, seen)
         if not isinstance(node, dict) or len(path) > MAX_DEPTH:
@@ -101,9 +107,11 @@ class _Walker:
             if self.podspec_shaped(spec, seen):
                 spec_node, spec_seen = self.resolve(spec, seen)
                 self.add(path, "template", self.extra_containers(spec_node, spec_seen))
+                self.nested(spec_node, (*path, "spec"), spec_seen)
                 return
             if self.podspec_shaped(node, seen):
                 self.add(path, "podspec", self.extra_containers(node, seen))
+                self.nested(node, path, seen)
                 return
             if self.container_shaped(node, seen):
                 self.add(path, "container")
@@ -115,8 +123,8 @@ class _Walker:
         if not path and not set(props) - _ROOT_FIELDS and node.get("additionalProperties") is not False:
             self.add(path, "search")  # a CRD without a schema (Katib's, old v1beta1 ones) describes nothing
             return
-        if not props and node.get("type") in ("object", None) and not isinstance(node.get("additionalProperties"),
-                                                                                dict) and "items" not in node:
+        opaque = node.get("type") == "object" or not node  # `{}`: preserve-unknown-fields without a type
+        if not props and opaque and not isinstance(node.get("additionalProperties"), dict) and "items" not in node:
             if path and node.get("additionalProperties") is not False:
                 self.add(path, "search")
             return
