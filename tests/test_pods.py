@@ -334,7 +334,7 @@ def test_a_crd_in_the_run_takes_precedence_over_the_shipped_one(tmp_path: Path) 
     assert not [f for f in _run(tmp_path, ".", "--select", "KML004") if f["path"] == "job.yaml"]
     shipped = _run(tmp_path, "job.yaml", "--select", "KML004")
     assert [f["line"] for f in shipped] == [5]  # the shipped PyTorchJob has no spec.legacy
-    code, _, err = cli(".", "--verbose", cwd=tmp_path)
+    _, _, err = cli(".", "--verbose", cwd=tmp_path)
     assert "crd.yaml:1: CRD of kubeflow.org/v1 PyTorchJob is used instead of the shipped one" in err
 
 
@@ -482,7 +482,7 @@ def _why_not(kind: str, pointer: str) -> str | None:
     tokens = pointer.split("/")
     for (why_kind, pattern), reason in WHY_NOT.items():
         wanted = pattern.split("/")
-        if why_kind == kind and len(wanted) == len(tokens) and all(w in ("*", t) for w, t in zip(wanted, tokens)):
+        if why_kind == kind and len(wanted) == len(tokens) and all(w in ("*", t) for w, t in zip(wanted, tokens, strict=True)):
             return reason
     return None
 
