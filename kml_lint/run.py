@@ -222,6 +222,11 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
                     others=[*(path for path, _ in found.skipped), *context.others],
                     stdin=(options.stdin_filename or "-", piped) if piped is not None else None)
     linter = FileLinter(options, facts)
+    if facts("crds"):  # the run's CRDs: converted and their pods derived once, here, before workers fork
+        from .pods.finder import pod_finder
+        from .workloads import builtin_table
+
+        pod_finder(linter.run, options.workloads or builtin_table()).prepare(facts("crds"))
     linters = (linter, FileLinter(replace(options, rules=run_rules), facts)) if context.near else (linter,)
     if options.schemas and options.schema_dirs:
         # Read users' schemas before any worker starts, so that unreadable ones are reported once, here.

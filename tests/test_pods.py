@@ -523,3 +523,18 @@ def test_inspect_sees_the_corpus_container_blocks() -> None:
     assert total > 3000 and explained < total * 0.015
     share = found / (total - explained)
     assert share >= 0.995, f"{share:.2%} of {total - explained} blocks seen; missed:\n" + "\n".join(missed[:40])
+
+
+def test_preparing_the_runs_crds_leaves_no_file_open_for_forked_workers(tmp_path: Path) -> None:
+    """Workers share the parent's open files and their offsets: a bundle the parent kept open while deriving the
+    run's CRDs made workers read each other's positions (BadZipFile)."""
+    from kml_lint.checks import RunContext
+    from kml_lint.runwide import prepass
+
+    (tmp_path / "crd.yaml").write_text(CRD)
+    run = RunContext(facts=prepass([str(tmp_path / "crd.yaml")], 10**7))
+    finder = finder_module.pod_finder(run, builtin_table())
+    finder.prepare(run.facts("crds"))
+    entry = finder.store.lookup("acme.io", "v1", "Trainer")
+    assert entry.pods and entry.source == "run"  # converted and derived before any fork
+    assert finder.store._bundle is None

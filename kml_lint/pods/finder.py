@@ -149,6 +149,24 @@ class PodFinder:
     def views(self, obj: K8sObject) -> list[PodView]:
         return self.table.views(obj, self.locations)
 
+    def prepare(self, crds: Any) -> None:
+        """Convert and derive the run's own CRDs now (in the parent process, before workers are forked), so that
+        each is paid for once, not once per worker."""
+        if self.store is None:
+            return
+        for fact in crds:
+            spec = fact.data.get("spec") if isinstance(fact.data.get("spec"), dict) else {}
+            names = spec.get("names") if isinstance(spec.get("names"), dict) else {}
+            for version in spec.get("versions") or [{"name": spec.get("version")}]:
+                if isinstance(version, dict) and isinstance(version.get("name"), str):
+                    try:
+                        entry = self.store.lookup(str(spec.get("group")), version["name"], str(names.get("kind")))
+                    except (OSError, ValueError, KeyError, TypeError):
+                        continue
+                    if entry is not None:
+                        derived_locations(entry)
+        self.store.release_files()  # workers are forked next: each opens the bundle for itself
+
     def knows(self, obj: K8sObject) -> bool:
         return bool(self.locations(obj)) or obj.group_kind in self.table.references_by_kind
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterable
 from functools import cache
 from typing import Any
@@ -51,12 +52,8 @@ def prepass(paths: Iterable[str], max_size: int, *, others: Iterable[str] = (),
     sources: list[tuple[str, bytes]] = []
     for path in [*paths, *(other for other in others if os.path.basename(other) in by_file)]:
         name = os.path.basename(path)
-        try:
-            if os.path.getsize(path) > max_size:
-                continue
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError:
+        data = read_regular(path, max_size)
+        if data is None:
             continue
         if name in by_file:
             facts.extend(_file_fact(path, data, by_file[name]))
@@ -67,6 +64,19 @@ def prepass(paths: Iterable[str], max_size: int, *, others: Iterable[str] = (),
     for path, data in sources:
         facts.extend(_object_facts(path, data))
     return RunFacts.of(facts)
+
+
+def read_regular(path: str, max_size: int) -> bytes | None:
+    """The bytes of a regular file no larger than ``max_size``; None for anything else (a FIFO or a device is never
+    opened: reading one would block or never end)."""
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > max_size:
+            return None
+        with open(path, "rb") as handle:
+            return handle.read(max_size + 1)
+    except OSError:
+        return None
 
 
 def _text(data: bytes) -> str | None:

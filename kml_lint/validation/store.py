@@ -204,6 +204,13 @@ class SchemaStore:
             return SchemaEntry(BUILTIN, CompiledSchema(schema))
         return None
 
+    def release_files(self) -> None:
+        """Close the bundle: a process about to fork must not share an open file (and its offset) with workers;
+        the next lookup opens it again."""
+        if self._bundle is not None:
+            self._bundle.close()
+            self._bundle = None
+
     def _open(self) -> zipfile.ZipFile:
         if self._bundle is None:
             self._bundle = zipfile.ZipFile(self._bundle_path)
