@@ -15,6 +15,7 @@ _KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomizatio
 _COMPOSE = re.compile(r"(docker-)?compose([.-][^/]*)?\.ya?ml")
 _VALUES = re.compile(r"values[^/]*\.ya?ml")
 _ALWAYS_SKIPPED = (".pre-commit-config.yaml", ".pre-commit-hooks.yaml")
+_NOTEBOOK = ".ipynb"  # Jupyter notebooks are JSON but never manifests (pre-commit's `json` type matches them)
 
 
 @dataclass(slots=True)
@@ -62,8 +63,15 @@ def _matches_any(path: str, patterns: list[str]) -> bool:
     return False
 
 
+def _absolute(path: str) -> str:
+    """One spelling per file, whatever the caller named it by (relative, ``./``-prefixed, absolute)."""
+    return os.path.normpath(os.path.abspath(path))
+
+
 def kustomize_patches(folder: str, names: list[str]) -> set[str]:
-    """Files a kustomization in ``folder`` lists as patches: partial objects, not manifests."""
+    """Files a kustomization in ``folder`` lists as patches (partial objects, not manifests), as absolute
+    normalised paths: compare them with ``_absolute`` of the candidate, never with the path as named."""
+    from .safeio import read_text
     from .yamlfold import parse_yaml
 
     patches: set[str] = set()
@@ -71,8 +79,7 @@ def kustomize_patches(folder: str, names: list[str]) -> set[str]:
         if kname not in names:
             continue
         try:
-            with open(os.path.join(folder, kname), encoding="utf-8") as handle:
-                parsed = parse_yaml(handle.read())
+            parsed = parse_yaml(read_text(os.path.join(folder, kname)))
         except (OSError, UnicodeDecodeError):
             continue
         for doc in parsed.documents:
@@ -85,7 +92,7 @@ def kustomize_patches(folder: str, names: list[str]) -> set[str]:
             for entry in entries:
                 target = entry.get("path") if isinstance(entry, dict) else entry
                 if isinstance(target, str) and "\n" not in target:
-                    patches.add(os.path.normpath(os.path.join(folder, target)))
+                    patches.add(_absolute(os.path.join(folder, target)))
     return patches
 
 
@@ -96,9 +103,11 @@ def skip_reason(path: str, names_in_folder: list[str], in_chart: bool, patches: 
         return "kustomization file"
     if name in _ALWAYS_SKIPPED:
         return "pre-commit configuration"
+    if name.lower().endswith(_NOTEBOOK):
+        return "Jupyter notebook"
     if _COMPOSE.fullmatch(name):
         return "compose file"
-    if os.path.normpath(path) in patches:
+    if patches and _absolute(path) in patches:
         return "patch listed by a kustomization"
     if in_chart and (name == "Chart.yaml" or _VALUES.fullmatch(name)):
         return "Helm chart metadata or values"
@@ -135,6 +144,9 @@ class Walker:
     def _walk(self, root: str, seen: set[tuple[int, int]]) -> None:
         # Iterative walk: deep trees cannot exhaust the stack, and real folders are tracked by
         # (device, inode) so a symlink loop is reported once instead of followed forever.
+        # A symbolic link whose target lies outside the folder named on the command line is not followed: a
+        # committed `x.yaml -> ~/.kube/config` must not bring that file into findings and reports.
+        inside = os.path.realpath(root)
         stack = [(root, False)]
         while stack:
             folder, in_chart = stack.pop()
@@ -167,11 +179,15 @@ class Walker:
                     if os.path.islink(full):
                         self.result.problems.append((shown, "broken symbolic link"))
                     continue
+                if os.path.islink(full) and not _within(os.path.realpath(full), inside):
+                    self.result.skipped.append((shown, "symbolic link to outside the folder walked: not followed"))
+                    continue
                 if stat.S_ISDIR(mode):
                     if name.startswith("."):
                         continue
                     if chart_here and name == "templates":
-                        self.result.skipped.append((shown + "/", "Helm chart templates (render them first)"))
+                        self.result.skipped.append((shown + "/", "Helm chart templates (linted through the "
+                                                                 "chart's renders)"))
                         continue
                     if self._excluded(shown):
                         self.result.skipped.append((shown + "/", "excluded by --exclude"))
@@ -193,6 +209,10 @@ class Walker:
             stack.extend(reversed(subfolders))
 
 
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
 def _named_file_skip(path: str) -> str | None:
     """The folder walk's skip rules, applied to a file named on the command line (--force-exclude)."""
     folder = os.path.dirname(os.path.abspath(path))
@@ -205,7 +225,7 @@ def _named_file_skip(path: str) -> str | None:
     while True:  # a chart folder above: its templates/ are not manifests, its values are not objects
         if os.path.exists(os.path.join(ancestor, "Chart.yaml")):
             if below.split(os.sep, 1)[0] == "templates":
-                return "Helm chart templates (render them first)"
+                return "Helm chart templates (linted through the chart's renders)"
             in_chart = True
             break
         parent = os.path.dirname(ancestor)

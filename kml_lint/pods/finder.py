@@ -15,8 +15,8 @@ from ..workloads import PodLocation, PodView, TableError, Tokens, WorkloadTable,
 
 COMPILED_CRD_PODS = "compiled_crd_pods.json"
 """Pod rows derived from every shipped CRD schema, ahead of time (written by ``python -m kml_lint.docs``,
-checked by a test): a run reads them instead of walking the schemas. Each entry carries the digest of the
-schema file it was derived from; a schema that changed since is derived again at run time."""
+checked by a test): a run reads them instead of walking the schemas. Each entry carries the sha256 of the schema's
+JSON (the file, gunzipped) it was derived from; a schema that changed since is derived again at run time."""
 
 SHAPE = "shape"
 _SEARCH_ALL = PodLocation((), "search", partial=True, source=SHAPE)
@@ -30,10 +30,9 @@ def compiled_crd_pods(crds_dir: Any) -> dict[str, Any]:
 
     members = {}
     for path in sorted(crds_dir.rglob("*.json.gz")):
-        raw = path.read_bytes()
+        raw = gzip.decompress(path.read_bytes())
         name = path.relative_to(crds_dir).as_posix().removesuffix(".gz")
-        members[name] = {"digest": hashlib.sha256(raw).hexdigest(),
-                         "pods": derive_pods(json.loads(gzip.decompress(raw)))}
+        members[name] = {"digest": hashlib.sha256(raw).hexdigest(), "pods": derive_pods(json.loads(raw))}
     return {"format": 1, "members": members}
 
 
@@ -83,15 +82,15 @@ def shipped_locations(member: str) -> list[PodLocation] | None:
 
     path = schemas_dir() / "crds" / f"{member}.gz"
     try:
-        raw = path.read_bytes()
-    except OSError:
+        raw = gzip.decompress(path.read_bytes())
+    except (OSError, EOFError):
         return None
     compiled = _compiled().get(member)
     if compiled is not None and compiled.get("digest") == hashlib.sha256(raw).hexdigest():
         return _locations(compiled["pods"], member)
     from .derive import derive_pods
 
-    return _locations(derive_pods(json.loads(gzip.decompress(raw))), member)
+    return _locations(derive_pods(json.loads(raw)), member)
 
 
 @cache

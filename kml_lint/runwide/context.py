@@ -43,9 +43,9 @@ def repository_root(path: str) -> str | None:
 
 
 def _namespaces(path: str, max_size: int) -> set[bytes]:
-    from .scan import read_regular
+    from .scan import _read_regular
 
-    data = read_regular(path, max_size)
+    data = _read_regular(path, max_size)
     return {match.group(1) for match in _NAMESPACE.finditer(data)} if data is not None else set()
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
+from ..safeio import read_bytes
 from ..source import SourceText, decode
 from . import kinds as _kinds  # noqa: F401  (registers the fact kinds)
 from .facts import FACT_KINDS, Fact, RunFacts
@@ -52,7 +52,7 @@ def prepass(paths: Iterable[str], max_size: int, *, others: Iterable[str] = (),
     sources: list[tuple[str, bytes]] = []
     for path in [*paths, *(other for other in others if os.path.basename(other) in by_file)]:
         name = os.path.basename(path)
-        data = read_regular(path, max_size)
+        data = _read_regular(path, max_size)
         if data is None:
             continue
         if name in by_file:
@@ -66,16 +66,12 @@ def prepass(paths: Iterable[str], max_size: int, *, others: Iterable[str] = (),
     return RunFacts.of(facts)
 
 
-def read_regular(path: str, max_size: int) -> bytes | None:
-    """The bytes of a regular file no larger than ``max_size``; None for anything else (a FIFO or a device is never
-    opened: reading one would block or never end)."""
+def _read_regular(path: str, max_size: int) -> bytes | None:
+    """A regular file's bytes, at most ``max_size`` of them; ``None`` for anything else. A FIFO or a device
+    named as a manifest must never block or flood the pre-pass (linting it reports why it is skipped)."""
     try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > max_size:
-            return None
-        with open(path, "rb") as handle:
-            return handle.read(max_size + 1)
-    except OSError:
+        return read_bytes(path, max_size)
+    except OSError:  # safeio.UnsafeFile too: not a regular file, or too large
         return None
 
 
