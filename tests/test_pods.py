@@ -215,7 +215,7 @@ def test_shape_search_finds_pods_of_unknown_kinds_and_stays_precise() -> None:
     result = lint_text(UNKNOWN, path="unknown.yaml")
     found = {(f.rule_id, f.line, f.role) for f in result.findings}
     assert ("KML301", 7, "steps[build] (found by shape)") in found  # the container block, marked as found by shape
-    assert ("KML101", 12, "worker (found by shape)") in found  # a pod template's container
+    assert ("KML102", 12, "worker (found by shape)") in found  # a pod template's container (no resources)
     # Absent pod-level fields are not judged on a pod whose operator completes them; neither are a block's absent
     # security fields (which fields the operator reads is unknown).
     assert not {rule for rule, _, role in found if role and "shape" in role} & {"KML803", "KML807", "KML820"}

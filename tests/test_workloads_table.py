@@ -128,7 +128,7 @@ def test_cli_workloads_option_lints_and_inspects_a_users_crd(tmp_path: Path) -> 
     assert "run.yaml:12:22: warning KML301" in out and "Trainer run-7, stage pretrain, container trainer:" in out
     assert "run.yaml:16:11: error KML602" in out  # the row's required_container
     assert "Trainer run-7, sidecar, sidecar helper: image ghcr.io/acme/helper has no tag" in out
-    code, out, _ = run(str(manifest), "--select", "KML301,KML602")
+    code, out, _ = run(str(manifest), "--select", "KML301,KML602", "--format", "full")
     # Without the rows, the pods are found by shape: their containers are checked, no row's required_container.
     assert code == 0 and "KML602" not in out  # a warning: the default --fail-on is error
     assert "Trainer run-7, stages[pretrain] (found by shape), container trainer: image" in out
