@@ -63,6 +63,9 @@ def _use_color(output: str | None) -> bool:
 @click.option("--statistics", is_flag=True, help="Print counts per rule instead of the findings.")
 @click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False), help="Load more rule files from DIR.")
 @click.option("--platform", metavar="NAME", help="The platform the cluster runs on (gke adds GPU tolerations).")
+@click.option("--cluster", "cluster_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              metavar="FILE", help="The cluster the manifests are meant for: `kubectl get nodes -o yaml` output or a "
+              "kml-lint ClusterProfile (repeatable); pods no node can run are reported (KML210).")
 @click.option("--kubernetes-version", metavar="VERSION", help="Validate against this Kubernetes minor version's "
               "schemas (default: the newest shipped).")
 @click.option("--no-schemas", is_flag=True, help="Skip schema validation (KML003, KML004, KML005, KML007).")
@@ -158,7 +161,8 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
         peer_annotations=peer_annotations(settings["peer-annotations"], rules),
         keep_source_lines=needs_source_lines(output_format), progress=_progress(), jobs=options["jobs"],
         cache=options["cache"], kubernetes_version=kubernetes_version, schemas=not options["no_schemas"],
-        schema_dirs=settings["schema-dirs"], strict_kinds=options["strict_kinds"], workloads=workloads)
+        schema_dirs=settings["schema-dirs"], strict_kinds=options["strict_kinds"], workloads=workloads,
+        cluster=_cluster(settings["cluster"]))
     fmt = resolve_format(output_format)
     color = _use_color(output) and fmt in ("text", "full")
     render_options = RenderOptions(color=color, show_suppressed=options["show_suppressed"], quiet=options["quiet"],
@@ -188,6 +192,9 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
             from .validation.store import summary as schema_summary
 
             click.echo(f"kml-lint: {schema_summary(kubernetes_version, summary.stats)}", err=True)
+        for key in sorted(k for k in summary.stats if k.startswith("undecided\x1f")):
+            _, path, reason = key.split("\x1f", 2)
+            click.echo(f"kml-lint: {path}: {reason}: no scheduling verdict", err=True)
     if not summary.files:
         click.echo("kml-lint: warning: no Kubernetes manifest found in the given paths"
                    + ("" if options["verbose"] else " (--verbose lists what was skipped)"), err=True)
@@ -231,6 +238,18 @@ def _workload_table(config: Any, files: tuple[str, ...]) -> Any:
     except TableError as exc:
         _fail(str(exc))
     return table
+
+
+def _cluster(paths: list[str]) -> Any:
+    """The described cluster (``--cluster`` files, then the configuration's), or None."""
+    if not paths:
+        return None
+    from .scheduling.cluster import ClusterError, load_cluster
+
+    try:
+        return load_cluster(paths)
+    except ClusterError as exc:
+        _fail(str(exc))
 
 
 def _inspect(paths: list[str], workloads: Any, output_format: str, output: str | None, settings: dict[str, Any],
@@ -293,6 +312,7 @@ def effective_settings(config: Any, options: dict[str, Any]) -> dict[str, Any]:
         "platform": options["platform"] or config.get("platform"),
         "kubernetes-version": options["kubernetes_version"] or config.get("kubernetes-version"),
         "schema-dirs": [*(from_config_path(d) for d in config.get("schema-dirs") or []), *options["schema_dir"]],
+        "cluster": [*(from_config_path(f) for f in config.get("cluster") or []), *options["cluster_files"]],
         "max-file-size": options["max_file_size"] or config.get("max-file-size") or 10 * 1024 * 1024,
         "baseline": options["baseline_path"] or from_config_path(config.get("baseline")),
         "rules-dirs": [*(from_config_path(d) for d in config.get("rules-dirs") or []), *options["rules_dir"]],

@@ -54,6 +54,7 @@ class RunOptions:
     schema_dirs: list[str] = field(default_factory=list)
     strict_kinds: bool = False  # KML007 (no schema for a kind) becomes an error
     workloads: WorkloadTable | None = None  # the built-in table when None; users' rows extend it
+    cluster: Any = None  # scheduling.cluster.Cluster from --cluster files: descriptions, never linted
 
 
 def usable_cpus() -> int:
@@ -91,7 +92,8 @@ class FileLinter:
     def __init__(self, options: RunOptions) -> None:
         self.options = options
         self.run = RunContext(platform=options.platform, kubernetes_version=options.kubernetes_version,
-                              schemas=options.schemas, schema_dirs=tuple(options.schema_dirs))
+                              schemas=options.schemas, schema_dirs=tuple(options.schema_dirs),
+                              cluster=options.cluster)
         self.engine = Engine(options.rules, self.run, workloads=options.workloads,
                              peer_annotations=options.peer_annotations, keep_source_lines=options.keep_source_lines)
         self.local = Suppressor(today=options.today, selected=options.rules)
@@ -105,7 +107,8 @@ class FileLinter:
                 "max": options.max_file_size, "today": (options.today or dt.date.today()).isoformat(),
                 "kubernetes": options.kubernetes_version, "schemas": options.schemas,
                 "schema_dirs": _folder_signature(options.schema_dirs),
-                "workloads": repr(options.workloads.by_kind) if options.workloads is not None else None}))
+                "workloads": repr(options.workloads.by_kind) if options.workloads is not None else None,
+                "cluster": options.cluster.digest if options.cluster is not None else None}))
 
     def lint_target(self, target: Target) -> FileResult:
         return self.lint(target.path, read_path(target.path, self.options.max_file_size), target.explicit)
@@ -204,6 +207,11 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
     report then holds only the totals (``report.summary``), so memory does not grow with the corpus.
     """
     found = discover(options.paths, options.excludes, options.force_exclude)
+    if options.cluster is not None:  # cluster descriptions are read as such, never linted as manifests
+        described = {os.path.realpath(path) for path in options.cluster.sources}
+        kept = [t for t in found.targets if t.path == "-" or os.path.realpath(t.path) not in described]
+        found.skipped.extend((t.path, "a cluster description (--cluster)") for t in found.targets if t not in kept)
+        found.targets = kept
     options.rules = schema_rules(options)
     linter = FileLinter(options)
     if options.schemas and options.schema_dirs:

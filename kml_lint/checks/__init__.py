@@ -19,7 +19,8 @@ TARGETS = ("object", "pod", "container", "run")
 # Modules holding check functions, imported on first use. Listed here, once, so that the set of
 # checks does not depend on which modules happen to be imported elsewhere.
 _MODULES = ("resources", "accelerators", "images", "secrets", "lifecycle", "security", "probes", "crossobject",
-            "schema", "devices", "scheduling", "ml_secrets", "ml_lifecycle", "operators", "serving")
+            "schema", "devices", "scheduling", "ml_secrets", "ml_lifecycle", "operators", "serving",
+            "placement")
 
 
 class Hit(NamedTuple):
@@ -64,6 +65,7 @@ class RunContext:
     kubernetes_version: str | None = None  # None: the newest shipped schemas
     schemas: bool = True  # schema validation (KML003-KML005, KML007)
     schema_dirs: tuple[str, ...] = ()  # --schema-dir folders, searched before the shipped schemas
+    cluster: Any = None  # scheduling.cluster.Cluster: the cluster described with --cluster, if any
 
 
 @dataclass(frozen=True, slots=True)

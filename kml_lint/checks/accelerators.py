@@ -83,6 +83,12 @@ def _tolerates(toleration: Any, key: str, value: str | None) -> bool:
 
 @check("accelerators.missing_toleration", target="pod", params=_TOLERATION_PARAMS)
 def missing_toleration(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hit]:
+    if ctx.run.cluster is not None:  # a described cluster: its verdict replaces the guess (checks/placement.py)
+        from .placement import cluster_toleration_hits
+
+        resources = [pattern for vendor in params["vendors"] for pattern in vendor["resources"]]
+        yield from cluster_toleration_hits(ctx, view, lambda name: _request_pointer(view, name), resources)
+        return
     if ctx.platform and ctx.platform in params.get("auto_toleration_platforms", []):
         return
     if view.partial:
@@ -107,6 +113,15 @@ def missing_toleration(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[
         if vendor.get("note"):
             message += f" ({vendor['note']})"
         yield Hit(pointer, message)
+
+
+def _request_pointer(view: Any, resource: str) -> str:
+    """Where a container asks for ``resource``: limits first, then requests."""
+    for container in view.containers:
+        for section in ("limits", "requests"):
+            if resource in container.mapping("resources", section):
+                return container.ptr("resources", section, resource)
+    return view.spec_pointer
 
 
 def _first_request(view: Any, vendor: dict[str, Any]) -> tuple[Any, str, str] | None:

@@ -1,0 +1,157 @@
+"""Will it schedule? Pod templates judged against the cluster described with ``--cluster`` (KML210, and
+KML201's verdict when a cluster is described). Without a description every check here returns at once."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from ..findings import Severity
+from ..patterns import matches
+from . import Hit, check
+from ._common import ACCELERATOR_PARAMS, labels
+
+QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
+
+
+class Placement(NamedTuple):
+    """One pod template's verdict, computed once per template and shared by KML201 and KML210."""
+
+    verdict: Any  # scheduling.filters.Verdict
+    needs: Any  # scheduling.pod.PodNeeds
+    tolerations: list[dict[str, Any]]
+    taints_undecided: str | None
+
+
+def placement(ctx: Any, view: Any) -> Placement | None:
+    cluster = ctx.run.cluster
+    if cluster is None:
+        return None
+    return ctx.cached(("placement", view.obj.ref.document, view.pointer), lambda: _place(ctx, view, cluster))
+
+
+def _place(ctx: Any, view: Any, cluster: Any) -> Placement:
+    from ..scheduling.filters import Verdict, judge, platform_tolerations
+    from ..scheduling.pod import pod_needs
+
+    needs = pod_needs(view, cluster.runtime_classes, bool(cluster.runtime_classes))
+    tolerations = needs.tolerations + platform_tolerations(ctx.platform, needs.requests)
+    taints_undecided = needs.taints_undecided
+    owner = view.owner or view.obj
+    if taints_undecided is None and (QUEUE_LABEL in labels(owner.metadata) or QUEUE_LABEL in labels(view.metadata)):
+        taints_undecided = ("the workload is queued by Kueue, which adds the tolerations of the ResourceFlavor it "
+                            "admits it to")
+    if view.partial:
+        verdict = Verdict(None, why_undecided=["pod-level fields are completed in another object"])
+    else:
+        verdict = judge(needs, cluster, tolerations, taints_undecided)
+    if verdict.why_undecided:
+        for reason in verdict.why_undecided:
+            ctx.stats[f"undecided\x1f{ctx.path}\x1f{view.describe()}: {reason}"] += 1
+    return Placement(verdict, needs, tolerations, taints_undecided)
+
+
+def _severity(cluster: Any) -> Severity | None:
+    return None if cluster.complete else Severity.WARNING
+
+
+def _provenance(cluster: Any) -> str:
+    nodes = sum(pool.count or 0 for pool in cluster.pools)
+    pools = len(cluster.pools)
+    if cluster.complete:
+        return f"the cluster description declares its {pools} node pool{'s' if pools != 1 else ''} complete"
+    return (f"a verdict from a snapshot of {nodes} node{'s' if nodes != 1 else ''}; autoscaled pools at zero or "
+            "nodes an autoscaler would add are not in it")
+
+
+class TaintBlock(NamedTuple):
+    resource: str
+    taint: Any  # cluster.Taint
+    pools: int
+
+
+def accelerator_taint_block(ctx: Any, view: Any, resources: list[str]) -> TaintBlock | None:
+    """KML201's case: the pod requests an accelerator, and every node offering it has a taint the pod does
+    not tolerate (the same taint everywhere, or the first pool's)."""
+    found = placement(ctx, view)
+    if found is None or found.taints_undecided is not None or view.partial:
+        return None
+    from ..scheduling.filters import untolerated_taints
+
+    for resource, amount in found.needs.requests.items():
+        if amount <= 0 or not matches(resource, resources):
+            continue
+        offering = [pool for pool in ctx.run.cluster.pools if pool.allocatable.get(resource, Decimal(0)) > 0]
+        if not offering:
+            continue
+        blocked = [untolerated_taints(pool, found.tolerations) for pool in offering]
+        if all(blocked):
+            shared = [taint for taint in blocked[0] if all(taint in taints for taints in blocked)]
+            return TaintBlock(resource, (shared or blocked[0])[0], len(offering))
+    return None
+
+
+def cluster_toleration_hits(ctx: Any, view: Any, pointer_of: Any, resources: list[str]) -> Iterator[Hit]:
+    """KML201 with a cluster description: report only what the description proves (called by
+    ``accelerators.missing_toleration`` instead of its guess)."""
+    block = accelerator_taint_block(ctx, view, resources)
+    if block is None:
+        return
+    cluster = ctx.run.cluster
+    taint = block.taint
+    toleration = f"{{key: {taint.key}, operator: Exists, effect: {taint.effect}}}"
+    where = "the node" if block.pools == 1 else f"all {block.pools} node pools"
+    yield Hit(pointer_of(block.resource),
+              f"requests {block.resource}, but every node that offers it ({where}) has the taint {taint}, which the "
+              f"pod does not tolerate, so it stays Pending ({_provenance(cluster)}); add `tolerations: "
+              f"[{toleration}]`")
+
+
+_UNSCHEDULABLE_PARAMS = {
+    "properties": {
+        **ACCELERATOR_PARAMS,
+    },
+    "required": ["accelerators"],
+}
+
+
+@check("placement.unschedulable", target="pod", params=_UNSCHEDULABLE_PARAMS)
+def unschedulable(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hit]:
+    """KML210: no node of the described cluster can ever run the pod."""
+    found = placement(ctx, view)
+    if found is None or found.verdict.fits is not False:
+        return
+    if accelerator_taint_block(ctx, view, params["accelerators"]) is not None:
+        return  # KML201's finding: one cause, one finding
+    cluster = ctx.run.cluster
+    verdict = found.verdict
+    if found.needs.node_name is not None:
+        pointer = view.spec_ptr("nodeName")
+        message = f"{verdict.message}; the pod stays Pending ({_provenance(cluster)})"
+    else:
+        pointer = _pointer_for(view, verdict)
+        message = f"no node can run the pod: {verdict.message} ({_provenance(cluster)})"
+    yield Hit(pointer, message, severity=_severity(cluster))
+
+
+def _pointer_for(view: Any, verdict: Any) -> str:
+    """Where to point: the request that is too large when resources are every pool's reason, the selector
+    when it is, else the pod spec."""
+    reasons = Counter(result.reason for result in verdict.pools if result.reason)
+    if reasons:  # the commonest reason's field
+        reason = reasons.most_common(1)[0][0]
+        if reason.startswith("Insufficient "):
+            resource = reason[len("Insufficient "):]
+            for container in view.containers:
+                for section in ("limits", "requests"):
+                    if resource in container.mapping("resources", section):
+                        return container.ptr("resources", section, resource)
+        if reason.startswith("didn't match"):
+            for name in ("nodeSelector", "affinity"):
+                if name in view.spec:
+                    return view.spec_ptr(name)
+        if reason.startswith("untolerated"):
+            return view.spec_ptr("tolerations") if "tolerations" in view.spec else view.spec_pointer
+    return view.spec_pointer
