@@ -8,6 +8,7 @@ import subprocess
 import sys
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -58,10 +59,11 @@ def all_rules(extra_dirs: tuple[str, ...] = ()) -> list[Rule]:
 
 
 def lint_text(text: str, rules: list[Rule] | None = None, path: str = "test.yaml", platform: str | None = None,
-              explicit: bool = True) -> FileResult:
-    """Lint one text as a whole run would: every suppression layer, run-scope rules over this file."""
+              explicit: bool = True, cluster: Any = None) -> FileResult:
+    """Lint one text as a whole run would: every suppression layer, run-scope rules over this file.
+    ``cluster``: a described cluster (``scheduling.cluster.Cluster``), as --cluster gives."""
     chosen = rules if rules is not None else all_rules()
-    engine = Engine(chosen, RunContext(platform=platform))
+    engine = Engine(chosen, RunContext(platform=platform, cluster=cluster))
     return lint_file(engine, Suppressor(selected=chosen), path, SourceText(text), explicit)
 
 

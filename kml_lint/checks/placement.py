@@ -76,8 +76,8 @@ def accelerator_taint_block(ctx: Any, view: Any, resources: list[str]) -> TaintB
     """KML201's case: the pod requests an accelerator, and every node offering it has a taint the pod does
     not tolerate (the same taint everywhere, or the first pool's)."""
     found = placement(ctx, view)
-    if found is None or found.taints_undecided is not None or view.partial:
-        return None
+    if found is None or found.taints_undecided is not None or view.partial or found.needs.node_name is not None:
+        return None  # nodeName bypasses the scheduler, and with it NoSchedule taints
     from ..scheduling.filters import untolerated_taints
 
     for resource, amount in found.needs.requests.items():
@@ -102,7 +102,7 @@ def cluster_toleration_hits(ctx: Any, view: Any, pointer_of: Any, resources: lis
     cluster = ctx.run.cluster
     taint = block.taint
     toleration = f"{{key: {taint.key}, operator: Exists, effect: {taint.effect}}}"
-    where = "the node" if block.pools == 1 else f"all {block.pools} node pools"
+    where = "1 node pool" if block.pools == 1 else f"all {block.pools} node pools"
     yield Hit(pointer_of(block.resource),
               f"requests {block.resource}, but every node that offers it ({where}) has the taint {taint}, which the "
               f"pod does not tolerate, so it stays Pending ({_provenance(cluster)}); add `tolerations: "
@@ -129,29 +129,55 @@ def unschedulable(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hit]:
     verdict = found.verdict
     if found.needs.node_name is not None:
         pointer = view.spec_ptr("nodeName")
-        message = f"{verdict.message}; the pod stays Pending ({_provenance(cluster)})"
+        message = f"{verdict.message}; the kubelet rejects it ({_provenance(cluster)})"
     else:
         pointer = _pointer_for(view, verdict)
         message = f"no node can run the pod: {verdict.message} ({_provenance(cluster)})"
     yield Hit(pointer, message, severity=_severity(cluster))
 
 
+_CATEGORIES = ("Insufficient", "untolerated", "unschedulable")
+
+
 def _pointer_for(view: Any, verdict: Any) -> str:
-    """Where to point: the request that is too large when resources are every pool's reason, the selector
-    when it is, else the pod spec."""
-    reasons = Counter(result.reason for result in verdict.pools if result.reason)
-    if reasons:  # the commonest reason's field
-        reason = reasons.most_common(1)[0][0]
-        if reason.startswith("Insufficient "):
-            resource = reason[len("Insufficient "):]
-            for container in view.containers:
-                for section in ("limits", "requests"):
-                    if resource in container.mapping("resources", section):
-                        return container.ptr("resources", section, resource)
-        if reason.startswith("didn't match"):
-            for name in ("nodeSelector", "affinity"):
-                if name in view.spec:
-                    return view.spec_ptr(name)
-        if reason.startswith("untolerated"):
-            return view.spec_ptr("tolerations") if "tolerations" in view.spec else view.spec_pointer
+    """Where to point: among the pools the pod's selector and affinity accept, the commonest reason's field
+    (the request that is too large, the tolerations, the pod spec of a cordoned pool); the selector or
+    affinity when they accept no pool."""
+    selected = [r for r in verdict.pools if r.matched is not False]
+    if not selected:
+        for name in ("nodeSelector", "affinity"):
+            if name in view.spec:
+                return view.spec_ptr(name)
+        return view.spec_pointer
+    counts = Counter(next(c for c in _CATEGORIES if r.reason.startswith(c)) for r in selected
+                     if r.reason and r.reason.startswith(_CATEGORIES))
+    if not counts:
+        return view.spec_pointer
+    category = max(_CATEGORIES, key=lambda c: (counts[c], -_CATEGORIES.index(c)))
+    if category == "Insufficient":
+        reasons = Counter(r.reason for r in selected if r.reason and r.reason.startswith("Insufficient "))
+        return _request_pointer(view, reasons.most_common(1)[0][0][len("Insufficient "):])
+    if category == "untolerated" and "tolerations" in view.spec:
+        return view.spec_ptr("tolerations")
     return view.spec_pointer
+
+
+def _request_pointer(view: Any, resource: str) -> str:
+    """The field that asks for most of ``resource``: pod-level resources, else the largest container request."""
+    from ..quantity import parse_quantity
+
+    pod_level = view.spec.get("resources")
+    if isinstance(pod_level, dict):
+        for section in ("requests", "limits"):
+            values = pod_level.get(section)
+            if isinstance(values, dict) and resource in values:
+                return view.spec_ptr("resources", section, resource)
+    best: tuple[Decimal, str] | None = None
+    for container in view.containers:
+        for section in ("requests", "limits"):
+            value = parse_quantity(container.mapping("resources", section).get(resource))
+            if value is not None and (best is None or value > best[0]):
+                best = (value, container.ptr("resources", section, resource))
+            if value is not None:
+                break
+    return best[1] if best else view.spec_pointer

@@ -161,6 +161,7 @@ class PoolResult:
     reason: str | None = None  # the scheduler's words for why the pool rejects the pod; None: not rejected
     taint: Taint | None = None  # the untolerated taint, when that is the reason
     undecided: str | None = None  # why the pool might reject the pod but the description cannot tell
+    matched: bool | None = True  # the pod's node selector and affinity accept the pool
 
 
 @dataclass(slots=True)
@@ -175,23 +176,23 @@ class Verdict:
 
 def judge_pool(pool: Pool, needs: PodNeeds, tolerations: list[dict[str, Any]], known: frozenset[str],
                taints_undecided: str | None) -> PoolResult:
+    matched = affinity_filter(pool, needs, known)
     if pool.unschedulable and not any(tolerates(t, _UNSCHEDULABLE_TAINT) for t in tolerations):
-        return PoolResult(pool, "unschedulable (cordoned)")
+        return PoolResult(pool, "unschedulable (cordoned)", matched=matched)
     taint = untolerated(pool, tolerations)
     undecided = None
     if taint is not None:
         if taints_undecided is None:
-            return PoolResult(pool, f"untolerated taint {taint}", taint)
+            return PoolResult(pool, f"untolerated taint {taint}", taint, matched=matched)
         undecided = taints_undecided
-    matched = affinity_filter(pool, needs, known)
     if matched is False:
-        return PoolResult(pool, "didn't match Pod's node affinity/selector")
+        return PoolResult(pool, "didn't match Pod's node affinity/selector", matched=matched)
     if matched is None:
         undecided = undecided or "node selector or affinity on a label the description does not record"
     missing = short(pool, needs.requests)
     if missing:
-        return PoolResult(pool, "Insufficient " + missing[0])
-    return PoolResult(pool, None, undecided=undecided)
+        return PoolResult(pool, "Insufficient " + missing[0], matched=matched)
+    return PoolResult(pool, None, undecided=undecided, matched=matched)
 
 
 def judge(needs: PodNeeds, cluster: Cluster, tolerations: list[dict[str, Any]],
@@ -209,7 +210,7 @@ def judge(needs: PodNeeds, cluster: Cluster, tolerations: list[dict[str, Any]],
     results = [judge_pool(pool, needs, tolerations, known, taints_undecided) for pool in cluster.pools]
     if any(r.reason is None and r.undecided is None for r in results):
         return Verdict(True, results)
-    undecided = [f"{r.pool.name}: {r.undecided}" for r in results if r.reason is None]
+    undecided = [f"node pool {r.pool.name}: {r.undecided}" for r in results if r.reason is None]
     if undecided:
         return Verdict(None, results, undecided)
     return Verdict(False, results, message=wording(results, needs.requests, cluster))
