@@ -229,13 +229,20 @@ def _judge_named(needs: PodNeeds, cluster: Cluster) -> Verdict:
     offered = pool.allocatable.get(resource, Decimal(0))
     return Verdict(False, [PoolResult(pool, f"Insufficient {resource}")],
                    message=(f"nodeName {name} bypasses the scheduler, and that node cannot admit the pod: "
-                            f"Insufficient {resource} (it offers {_fmt(offered)}, the pod requests "
-                            f"{_fmt(needs.requests[resource])})"))
+                            f"Insufficient {resource} (it offers {_fmt(offered, resource)}, the pod requests "
+                            f"{_fmt(needs.requests[resource], resource)})"))
 
 
-def _fmt(quantity: Decimal) -> str:
-    text = format(quantity.normalize(), "f")
-    return text
+_BYTES = (("Ti", Decimal(2) ** 40), ("Gi", Decimal(2) ** 30), ("Mi", Decimal(2) ** 20), ("Ki", Decimal(2) ** 10))
+
+
+def _fmt(quantity: Decimal, resource: str = "") -> str:
+    """A quantity as people write it: bytes of memory and storage in binary units (64Gi, 1.5Ti)."""
+    if resource in ("memory", "ephemeral-storage") or resource.startswith("hugepages-"):
+        for suffix, size in _BYTES:
+            if quantity >= size:
+                return format((quantity / size).quantize(Decimal("0.1")).normalize(), "f") + suffix
+    return format(quantity.normalize(), "f")
 
 
 def _alternatives(resource: str, cluster: Cluster) -> str:
@@ -257,7 +264,10 @@ def wording(results: list[PoolResult], requests: dict[str, Decimal], cluster: Cl
             resource = reason[len("Insufficient "):]
             offers = [r.pool.allocatable.get(resource, Decimal(0)) for r in results if r.reason == reason]
             if max(offers) > 0:
-                text += f" (largest offers {_fmt(max(offers))}, the pod requests {_fmt(requests[resource])})"
+                text += (f" (largest offers {_fmt(max(offers), resource)}, the pod requests "
+                         f"{_fmt(requests[resource], resource)})")
+            elif any(pool.allocatable.get(resource, 0) > 0 for pool in cluster.pools):
+                text += f" (none of them offers {resource})"
             else:
                 text += f" (no node offers {resource}{_alternatives(resource, cluster)})"
         parts.append(text)
