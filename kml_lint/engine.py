@@ -41,6 +41,15 @@ class FileContext:
     def platform(self) -> str | None:
         return self.run.platform
 
+    @property
+    def facts(self) -> Any:
+        """The run-wide facts (``runwide.RunFacts``): CRDs, Namespaces, quotas... of every file of the run."""
+        if self.run.facts is None:
+            from .runwide.facts import EMPTY
+
+            return EMPTY
+        return self.run.facts
+
     def prefilter(self, pattern: re.Pattern[str]) -> bool:
         """Whether ``pattern`` occurs anywhere in the file: one scan per file, shared by every object."""
         found = self._memo.get(pattern)

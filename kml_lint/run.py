@@ -22,6 +22,7 @@ from .engine import Engine, FileResult
 from .findings import Finding
 from .registry import Rule
 from .report import RunReport, Summary
+from .runwide import RunFacts, prepass
 from .source import DEFAULT_MAX_FILE_SIZE, SourceError, SourceText, decode, read_path
 from .spill import SiteSpill
 from .suppress import Suppressor, _path_glob, selector_matches
@@ -89,10 +90,10 @@ class _PerFileIgnores:
 class FileLinter:
     """Everything that depends only on one file: linting, its own suppressions, the cache. Runs in workers."""
 
-    def __init__(self, options: RunOptions) -> None:
+    def __init__(self, options: RunOptions, facts: RunFacts | None = None) -> None:
         self.options = options
         self.run = RunContext(platform=options.platform, kubernetes_version=options.kubernetes_version,
-                              schemas=options.schemas, schema_dirs=tuple(options.schema_dirs),
+                              schemas=options.schemas, schema_dirs=tuple(options.schema_dirs), facts=facts,
                               cluster=options.cluster)
         self.engine = Engine(options.rules, self.run, workloads=options.workloads,
                              peer_annotations=options.peer_annotations, keep_source_lines=options.keep_source_lines)
@@ -108,7 +109,9 @@ class FileLinter:
                 "kubernetes": options.kubernetes_version, "schemas": options.schemas,
                 "schema_dirs": _folder_signature(options.schema_dirs),
                 "workloads": repr(options.workloads.by_kind) if options.workloads is not None else None,
-                "cluster": options.cluster.digest if options.cluster is not None else None}))
+                "cluster": options.cluster.digest if options.cluster is not None else None,
+                # What other files of the run say (CRDs, Namespaces...) changes a file's findings too.
+                "runwide": facts.digest if facts is not None else ""}))
 
     def lint_target(self, target: Target) -> FileResult:
         return self.lint(target.path, read_path(target.path, self.options.max_file_size), target.explicit)
@@ -166,28 +169,28 @@ def lint_file(engine: Engine, suppressor: Suppressor, path: str, source: SourceT
     return result
 
 
-# Worker processes get their FileLinter through fork inheritance (see _parallel), never by pickling rules.
-_WORKER: FileLinter | None = None
+# Worker processes get their FileLinters through fork inheritance (see _parallel), never by pickling rules.
+# A job is (which linter, target): the run's files use the first, the repository's context files the second.
+_WORKERS: tuple[FileLinter, ...] = ()
 
 
-def _worker_init(linter: FileLinter) -> None:
-    global _WORKER
-    _WORKER = linter
+def _worker_init(linters: tuple[FileLinter, ...]) -> None:
+    global _WORKERS
+    _WORKERS = linters
 
 
-def _worker_lint(target: Target) -> FileResult:
-    assert _WORKER is not None
-    return _WORKER.lint_target(target)
+def _worker_lint(job: tuple[int, Target]) -> FileResult:
+    return _WORKERS[job[0]].lint_target(job[1])
 
 
-def _parallel(linter: FileLinter, targets: list[Target], jobs: int) -> Iterator[FileResult]:
-    """Results in target order from ``jobs`` worker processes (forked: rules and checks are inherited)."""
+def _parallel(linters: tuple[FileLinter, ...], jobs_list: list[tuple[int, Target]], jobs: int) -> Iterator[FileResult]:
+    """Results in job order from ``jobs`` worker processes (forked: rules and checks are inherited)."""
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
-    chunk = max(1, min(16, len(targets) // (jobs * 8) or 1))
-    with context.Pool(jobs, initializer=_worker_init, initargs=(linter,)) as pool:
-        yield from pool.imap(_worker_lint, targets, chunksize=chunk)
+    chunk = max(1, min(16, len(jobs_list) // (jobs * 8) or 1))
+    with context.Pool(jobs, initializer=_worker_init, initargs=(linters,)) as pool:
+        yield from pool.imap(_worker_lint, jobs_list, chunksize=chunk)
 
 
 def _jobs(requested: int | None, files: int) -> int:
@@ -213,7 +216,15 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
         found.skipped.extend((t.path, "a cluster description (--cluster)") for t in found.targets if t not in kept)
         found.targets = kept
     options.rules = schema_rules(options)
-    linter = FileLinter(options)
+    piped = None
+    if any(t.path == "-" for t in found.targets):  # read now: the pre-pass sees piped manifests too
+        piped = stdin if stdin is not None else sys.stdin.buffer.read(options.max_file_size + 1)
+    files = [t for t in found.targets if t.path != "-"]
+    # The run-wide pre-pass, before any worker is forked (workers inherit its facts): see runwide/.
+    facts = prepass([t.path for t in files], options.max_file_size, others=[path for path, _ in found.skipped],
+                    stdin=(options.stdin_filename or "-", piped) if piped is not None else None)
+    linter = FileLinter(options, facts)
+    linters = (linter,)
     if options.schemas and options.schema_dirs:
         # Read users' schemas before any worker starts, so that unreadable ones are reported once, here.
         from .checks.schema import schema_store
@@ -222,8 +233,9 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
         store.preload()
         found.problems.extend(store.problems)
     run_layers = Suppressor(options.config, options.baseline, options.today, options.rules)
-    report = RunReport(options.rules, skipped=found.skipped, problems=found.problems, cwd=os.getcwd())
-    summary = report.totals = Summary(skipped=report.skipped, problems=report.problems)
+    report = RunReport(options.rules, skipped=found.skipped, problems=found.problems, cwd=os.getcwd(),
+                       notes=facts_notes(facts))
+    summary = report.totals = Summary(skipped=report.skipped, problems=report.problems, notes=report.notes)
     keep = sink is None
 
     def emit(result: FileResult) -> None:
@@ -233,9 +245,9 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
         else:
             sink(result)
 
-    files = [t for t in found.targets if t.path != "-"]
-    jobs = min(_jobs(options.jobs, len(files)), max(1, len(files)))
-    results = _parallel(linter, files, jobs) if jobs > 1 else (linter.lint_target(t) for t in files)
+    work = [(0, t) for t in files]
+    jobs = min(_jobs(options.jobs, len(work)), max(1, len(work)))
+    results = _parallel(linters, work, jobs) if jobs > 1 else (linters[n].lint_target(t) for n, t in work)
     total = len(found.targets)
     done = 0
     run_facts: list[tuple[str, dict[str, list[Any]]]] = []  # run-scope rules: small facts, not files
@@ -243,9 +255,8 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
     kept_directives: dict[str, list[Any]] = {}  # suppressions of files that may get run-scope findings
     for target in found.targets:
         if target.path == "-":  # piped from `helm template` or `kustomize build`: rendered manifests
-            data = stdin if stdin is not None else sys.stdin.buffer.read(options.max_file_size + 1)
-            result = linter.lint(options.stdin_filename or "-", _decode_limited(data, options.max_file_size), True,
-                                 rendered=True)
+            source = _decode_limited(piped or b"", options.max_file_size)
+            result = linter.lint(options.stdin_filename or "-", source, True, rendered=True)
         else:
             result = next(results)
         done += 1
@@ -274,6 +285,14 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
     if unused:
         emit(FileResult(unused[0].path, sorted(unused, key=Finding.sort_key)))
     return report
+
+
+def facts_notes(facts: RunFacts) -> list[str]:
+    """What --verbose says about the pre-pass: how many facts of each kind the run's files hold."""
+    if not facts:
+        return ["run-wide facts: none (no CRD, Namespace, quota, queue, kustomization or chart among the files)"]
+    counts = ", ".join(f"{len(items)} {kind}" for kind, items in facts.by_kind.items())
+    return [f"run-wide facts: {counts}"]
 
 
 def schema_rules(options: RunOptions) -> list[Rule]:
