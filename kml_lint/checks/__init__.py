@@ -20,7 +20,7 @@ TARGETS = ("object", "pod", "container", "run")
 # checks does not depend on which modules happen to be imported elsewhere.
 _MODULES = ("resources", "accelerators", "images", "secrets", "lifecycle", "security", "probes", "crossobject",
             "schema", "devices", "scheduling", "ml_secrets", "ml_lifecycle", "operators", "serving",
-            "placement")
+            "placement", "admission")
 
 
 class Hit(NamedTuple):

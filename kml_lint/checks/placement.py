@@ -34,23 +34,96 @@ def placement(ctx: Any, view: Any) -> Placement | None:
 
 def _place(ctx: Any, view: Any, cluster: Any) -> Placement:
     from ..scheduling.filters import Verdict, judge, platform_tolerations
+    from ..scheduling.objects import scheduling_objects
     from ..scheduling.pod import pod_needs
 
-    needs = pod_needs(view, cluster.runtime_classes, bool(cluster.runtime_classes))
+    known = scheduling_objects(ctx)
+    needs = pod_needs(view, known.runtime_classes, known.runtime_classes_known)
     tolerations = needs.tolerations + platform_tolerations(ctx.platform, needs.requests)
     taints_undecided = needs.taints_undecided
-    owner = view.owner or view.obj
-    if taints_undecided is None and (QUEUE_LABEL in labels(owner.metadata) or QUEUE_LABEL in labels(view.metadata)):
-        taints_undecided = ("the workload is queued by Kueue, which adds the tolerations of the ResourceFlavor it "
-                            "admits it to")
+    flavors: list[tuple[str, dict[str, Any]]] | None = None
+    queue = queue_name(view)
+    if taints_undecided is None and queue is not None:
+        flavors = queue_flavors(known, queue, namespace_of(view))
+        if flavors is None:
+            taints_undecided = (f"the workload is queued by Kueue (queue {queue}), whose ResourceFlavor may add "
+                                "tolerations and node labels; the run does not hold its LocalQueue, ClusterQueue "
+                                "and flavors")
     if view.partial:
         verdict = Verdict(None, why_undecided=["pod-level fields are completed in another object"])
+    elif flavors:
+        verdict = _judge_flavors(needs, cluster, tolerations, flavors)
     else:
         verdict = judge(needs, cluster, tolerations, taints_undecided)
     if verdict.why_undecided:
         for reason in verdict.why_undecided:
             ctx.stats[f"undecided\x1f{ctx.path}\x1f{view.describe()}: {reason}"] += 1
-    return Placement(verdict, needs, tolerations, taints_undecided)
+    return Placement(verdict, needs, tolerations, taints_undecided if not flavors else "judged per flavor")
+
+
+def queue_name(view: Any) -> str | None:
+    owner = view.owner or view.obj
+    for metadata in (owner.metadata, view.metadata):
+        value = labels(metadata).get(QUEUE_LABEL)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def namespace_of(view: Any) -> str | None:
+    namespace = (view.owner or view.obj).metadata.get("namespace")
+    return namespace if isinstance(namespace, str) and namespace else None
+
+
+def local_queue(known: Any, queue: str, namespace: str | None) -> tuple[bool, str | None]:
+    """(found, its ClusterQueue): the LocalQueue in the workload's namespace (any, when either is unset)."""
+    for (queue_ns, name), cluster_queue in known.local_queues.items():
+        if name == queue and (namespace is None or queue_ns is None or queue_ns == namespace):
+            return True, cluster_queue
+    return False, None
+
+
+def queue_flavors(known: Any, queue: str, namespace: str | None) -> list[tuple[str, dict[str, Any]]] | None:
+    """The ResourceFlavors the workload's ClusterQueue may admit it to, or None when the chain is not in the run."""
+    found, cluster_queue = local_queue(known, queue, namespace)
+    spec = known.cluster_queues.get(cluster_queue) if found and cluster_queue else None
+    if spec is None:
+        return None
+    names: list[str] = []
+    groups = spec.get("resourceGroups")
+    for group in groups if isinstance(groups, list) else []:
+        for flavor in (group.get("flavors") if isinstance(group, dict) else None) or []:
+            if isinstance(flavor, dict) and isinstance(flavor.get("name"), str) and flavor["name"] not in names:
+                names.append(flavor["name"])
+    if not names or any(name not in known.flavors for name in names):
+        return None
+    return [(name, known.flavors[name]) for name in names]
+
+
+def _judge_flavors(needs: Any, cluster: Any, tolerations: list[dict[str, Any]],
+                   flavors: list[tuple[str, dict[str, Any]]]) -> Any:
+    """Kueue admits the workload to one flavor and adds its node labels and tolerations: the pod is
+    unschedulable only when it is with every flavor."""
+    from dataclasses import replace
+
+    from ..scheduling.filters import Verdict, judge
+
+    verdicts = []
+    for name, spec in flavors:
+        node_labels = spec.get("nodeLabels")
+        added = spec.get("tolerations")
+        flavored = replace(needs, node_selector={**needs.node_selector, **(
+            {str(k): str(v) for k, v in node_labels.items()} if isinstance(node_labels, dict) else {})})
+        extra = [t for t in added if isinstance(t, dict)] if isinstance(added, list) else []
+        verdicts.append((name, judge(flavored, cluster, tolerations + extra)))
+    if any(v.fits for _, v in verdicts):
+        return Verdict(True)
+    undecided = [f"flavor {name}: {reason}" for name, v in verdicts if v.fits is None for reason in v.why_undecided]
+    if undecided:
+        return Verdict(None, why_undecided=undecided)
+    first = verdicts[0][1]
+    message = "; ".join(f"with ResourceFlavor {name}, {v.message}" for name, v in verdicts)
+    return Verdict(False, first.pools, message=message)
 
 
 def _severity(cluster: Any) -> Severity | None:
