@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from ..findings import Severity
+from ..objects import pointer_join
 from ..patterns import matches
 from . import Hit, check
 from ._common import ACCELERATOR_PARAMS, labels
@@ -254,3 +255,184 @@ def _request_pointer(view: Any, resource: str) -> str:
             if value is not None:
                 break
     return best[1] if best else view.spec_pointer
+
+
+# -- KML211: pods that must run together -------------------------------------------------------------------
+
+
+class GangRow(NamedTuple):
+    view: Any
+    pods: int
+    requests: dict[str, Decimal]
+
+
+def _per_node(pool: Any, requests: dict[str, Decimal]) -> int | None:
+    """How many such pods one node of ``pool`` holds (its allocatable ``pods`` included); None: no bound known."""
+    bound: int | None = None
+    for name, amount in (*requests.items(), ("pods", Decimal(1))):
+        offered = pool.allocatable.get(name)
+        if amount <= 0 or offered is None:
+            continue
+        fits = int(offered // amount)
+        bound = fits if bound is None else min(bound, fits)
+    return bound
+
+
+def _usable(found: Placement) -> list[Any] | None:
+    """The pools a pod may run on (surely or perhaps); None when the verdict does not list them."""
+    verdict = found.verdict
+    if not verdict.pools or found.needs.node_name is not None or found.taints_undecided == "judged per flavor":
+        return None
+    return [result.pool for result in verdict.pools if result.reason is None]
+
+
+def _cluster_gang_hit(ctx: Any, rows: list[GangRow]) -> Hit | None:
+    cluster = ctx.run.cluster
+    total_pods = sum(row.pods for row in rows)
+    pools_of: list[list[Any]] = []
+    for row in rows:
+        found = placement(ctx, row.view)
+        usable = _usable(found) if found is not None else None
+        if usable is None or not usable or any(pool.count is None for pool in usable):
+            return None  # undecided, or KML210's finding, or an autoscaled pool without a maximum
+        pools_of.append(usable)
+        holds = [_per_node(pool, row.requests) for pool in usable]
+        if any(h is None for h in holds):
+            continue
+        capacity = sum(h * pool.count for h, pool in zip(holds, usable, strict=True))  # type: ignore[operator]
+        if row.pods > capacity:
+            return Hit(row.view.gang_pointer or row.view.pointer,
+                       f"{row.view.role or 'the pod'} needs {row.pods} pods running at once, but the nodes that can "
+                       f"run them hold at most {capacity} ({_pools_text(usable, holds)}), so the gang never starts "
+                       f"({_provenance(cluster)})", severity=_severity(cluster))
+    union = {id(pool): pool for pools in pools_of for pool in pools}.values()
+    demand: dict[str, Decimal] = {}
+    for row in rows:
+        for name, amount in row.requests.items():
+            demand[name] = demand.get(name, Decimal(0)) + amount * row.pods
+    for name, needed in demand.items():
+        if any(name not in pool.allocatable for pool in union):
+            continue
+        supply = sum((pool.allocatable[name] * pool.count for pool in union), Decimal(0))
+        if needed > supply and len(rows) > 1:
+            first = rows[0].view
+            return Hit(first.gang_pointer or first.pointer,
+                       f"its {total_pods} pods need {_num(needed)} {name} at once, but every node that can run them "
+                       f"offers {_num(supply)} in all, so the gang never starts ({_provenance(cluster)})",
+                       severity=_severity(cluster))
+    return None
+
+
+def _num(quantity: Decimal) -> str:
+    return format(quantity.normalize(), "f")
+
+
+def _pools_text(pools: list[Any], holds: list[int | None]) -> str:
+    parts = [f"{pool.count} node{'s' if pool.count != 1 else ''} of {pool.name} × {hold}"
+             for pool, hold in zip(pools, holds, strict=True) if hold]
+    return ", ".join(parts) if parts else "none holds one"
+
+
+def _queue_gang_hit(ctx: Any, obj: Any, rows: list[GangRow]) -> Hit | None:
+    """What the workload's ClusterQueue can ever admit: its nominal quota, plus what it may borrow from its
+    cohort (decidable when the cohort's ClusterQueues are in the run and no Cohort object adds quota)."""
+    from ..scheduling.objects import scheduling_objects
+
+    if not ctx.facts:
+        return None
+    view = rows[0].view
+    queue = queue_name(view)
+    if queue is None:
+        return None
+    known = scheduling_objects(ctx)
+    found, name = local_queue(known, queue, namespace_of(view))
+    spec = known.cluster_queues.get(name) if found and name else None
+    if spec is None:
+        return None
+    cohort = spec.get("cohort") or spec.get("cohortName")
+    if cohort and any(fact.name == cohort for fact in ctx.facts("kueuecohorts")):
+        return None  # a Cohort object of its own may hold quota too
+    own = _quotas(spec)
+    lendable: dict[str, Decimal] = {}
+    if cohort:
+        for other, other_spec in known.cluster_queues.items():
+            if other != name and (other_spec.get("cohort") or other_spec.get("cohortName")) == cohort:
+                for resource, (nominal, _, lending) in _quotas(other_spec).items():
+                    lend = nominal if lending is None else min(nominal, lending)
+                    lendable[resource] = lendable.get(resource, Decimal(0)) + lend
+    demand: dict[str, Decimal] = {}
+    for row in rows:
+        for resource, amount in row.requests.items():
+            demand[resource] = demand.get(resource, Decimal(0)) + amount * row.pods
+    for resource, needed in demand.items():
+        if resource not in own:
+            continue  # a resource the queue does not cover: Kueue's configuration decides
+        nominal, borrowing, _ = own[resource]
+        borrow = Decimal(0)
+        if cohort:
+            available = lendable.get(resource, Decimal(0))
+            borrow = available if borrowing is None else min(borrowing, available)
+        limit = nominal + borrow
+        if needed > limit:
+            how = f"nominal {_num(nominal)}" + (f" + {_num(borrow)} it may borrow from cohort {cohort}" if cohort
+                                                  else ", no cohort to borrow from")
+            label = pointer_join(obj.base, "metadata", "labels", QUEUE_LABEL)
+            return Hit(label if QUEUE_LABEL in labels(obj.metadata) else (view.gang_pointer or view.pointer),
+                       f"the workload needs {_num(needed)} {resource} at once ({sum(r.pods for r in rows)} pods), but "
+                       f"ClusterQueue {name} (LocalQueue {queue}) can admit at most {_num(limit)} ({how}), so Kueue "
+                       "never admits it; shrink the workload or raise the quota", at="value")
+    return None
+
+
+def _quotas(spec: dict[str, Any]) -> dict[str, tuple[Decimal, Decimal | None, Decimal | None]]:
+    """resource -> (nominal quota summed over flavors, borrowing limit, lending limit) of a ClusterQueue."""
+    from ..quantity import parse_quantity
+
+    out: dict[str, list[Any]] = {}
+    groups = spec.get("resourceGroups")
+    for group in groups if isinstance(groups, list) else []:
+        flavors = group.get("flavors") if isinstance(group, dict) else None
+        for flavor in flavors if isinstance(flavors, list) else []:
+            resources = flavor.get("resources") if isinstance(flavor, dict) else None
+            for item in resources if isinstance(resources, list) else []:
+                if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+                    continue
+                nominal = parse_quantity(item.get("nominalQuota")) or Decimal(0)
+                entry = out.setdefault(item["name"], [Decimal(0), Decimal(0), Decimal(0), True, True])
+                entry[0] += nominal
+                borrowing = parse_quantity(item.get("borrowingLimit"))
+                lending = parse_quantity(item.get("lendingLimit"))
+                if borrowing is None:
+                    entry[3] = False
+                else:
+                    entry[1] += borrowing
+                if lending is None:
+                    entry[4] = False
+                else:
+                    entry[2] += lending
+    return {name: (e[0], e[1] if e[3] else None, e[2] if e[4] else None) for name, e in out.items()}
+
+
+@check("placement.gang_capacity", target="object")
+def gang_capacity(ctx: Any, obj: Any, params: dict[str, Any]) -> Iterator[Hit]:
+    """KML211: pods that must run together need more than the cluster, or the workload's ClusterQueue, can
+    ever give at once. The gang's size per pod template is the workload table's ``gang`` data."""
+    if ctx.run.cluster is None and not ctx.facts:
+        return
+    from ..scheduling.pod import effective_request
+
+    rows = []
+    for view in ctx.views(obj):
+        if view.gang is None:
+            continue
+        if view.partial:
+            return
+        rows.append(GangRow(view, view.gang, effective_request(view.containers, view.spec.get("resources"))))
+    rows = [row for row in rows if row.pods > 0]
+    if not rows or sum(row.pods for row in rows) < 2:
+        return
+    hit = _queue_gang_hit(ctx, obj, rows)
+    if hit is None and ctx.run.cluster is not None:
+        hit = _cluster_gang_hit(ctx, rows)
+    if hit is not None:
+        yield hit
