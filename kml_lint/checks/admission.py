@@ -43,6 +43,9 @@ def missing_reference(ctx: Any, obj: K8sObject, params: dict[str, Any]) -> Itera
         found, _ = local_queue(known, queue, namespace)
         if found or queue in known.described_queues:
             continue
+        if namespace is not None and not known.described_queues and not any(
+                queue_ns in (None, namespace) for queue_ns, _ in known.local_queues):
+            continue  # LocalQueues are namespaced: none in this namespace means they are managed elsewhere
         seen.add(("queue", queue))
         owner = view.owner or view.obj
         pointer = pointer_join(owner.base, "metadata", "labels", QUEUE_LABEL)
