@@ -160,3 +160,34 @@ def test_cli_bad_profile_is_a_usage_error(tmp_path) -> None:
     (tmp_path / "pod.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: []}\n")
     code, _, err = cli(str(tmp_path / "pod.yaml"), "--cluster", str(tmp_path / "p.yaml"), "--isolated")
     assert code == 2 and "invalid ClusterProfile at pools" in err and "Traceback" not in err
+
+
+def test_the_readme_kubectl_one_liner_writes_a_valid_profile(tmp_path) -> None:
+    """The README's one-liner, run through kubectl's own go-template printer offline (per node: `kubectl
+    annotate --local` prints each item of the list), gives a profile with the snapshot's pools."""
+    import re
+    import shutil
+    import subprocess
+
+    if shutil.which("kubectl") is None:
+        pytest.skip("kubectl is not installed")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    template = re.search(r"kubectl get nodes -o go-template='(.*)' > cluster-profile.yaml", readme).group(1)
+    header, rest = template.split("{{range .items}}", 1)
+    body, trailer = rest.rsplit("{{end}}", 1)
+    proc = subprocess.run(["kubectl", "annotate", "--local", "-f", str(SNAPSHOT), "kml-lint=1", "-o",
+                           f"go-template={body}"], capture_output=True, text=True, timeout=60)
+    if proc.returncode != 0:
+        pytest.skip(f"kubectl cannot print offline here: {proc.stderr.strip()[:200]}")
+    newline = '{{"\\n"}}'
+    profile = tmp_path / "cluster-profile.yaml"
+    profile.write_text(header.replace(newline, "\n") + proc.stdout + trailer.replace(newline, "\n"))
+    described = load_cluster([str(profile)])
+    snapshot = load_cluster([str(SNAPSHOT)])
+    assert not described.complete and not described.snapshot
+
+    def shapes(cluster):
+        return sorted((tuple(sorted(p.labels.items())), tuple(sorted(map(str, p.taints))),
+                       tuple(sorted(p.allocatable.items())), p.unschedulable, p.count) for p in cluster.pools)
+
+    assert shapes(described) == shapes(snapshot)

@@ -217,6 +217,11 @@ def _pointer_for(view: Any, verdict: Any) -> str:
     """Where to point: among the pools the pod's selector and affinity accept, the commonest reason's field
     (the request that is too large, the tolerations, the pod spec of a cordoned pool); the selector or
     affinity when they accept no pool."""
+    for result in verdict.pools:  # a resource no node offers at all (a MIG profile spelt another way) comes first
+        if result.reason and result.reason.startswith("Insufficient "):
+            resource = result.reason[len("Insufficient "):]
+            if not any(r.pool.allocatable.get(resource, 0) > 0 for r in verdict.pools):
+                return _request_pointer(view, resource)
     selected = [r for r in verdict.pools if r.matched is not False]
     if not selected:
         for name in ("nodeSelector", "affinity"):

@@ -56,6 +56,7 @@ class Pool:
     count: int | None = 1  # nodes now (snapshot) or at most (profile); None: an autoscaled pool without max
     unschedulable: bool = False
     hostnames: set[str] = field(default_factory=set)  # snapshot: the nodes' names, for nodeName
+    autoscaled: bool = False  # a profile pool with an autoscaling range (never merged with another)
     source: str = ""  # the file it came from
 
     def describe(self) -> str:
@@ -123,6 +124,7 @@ def load_cluster(paths: list[str]) -> Cluster:
             raise ClusterError(f"{path}: empty cluster description")
         for data in documents:
             _read_document(cluster, data, path, snapshot_nodes)
+    cluster.pools = _merge_fixed(cluster.pools)
     cluster.pools.extend(_group_nodes(snapshot_nodes))
     cluster.digest = digest.hexdigest()
     return cluster.finish()
@@ -187,13 +189,35 @@ def _read_profile(cluster: Cluster, data: dict[str, Any], path: str) -> None:
         count = entry["count"] if "count" in entry else (scaling or {}).get("max")
         taints = tuple(Taint(t["key"], t.get("value", ""), t["effect"]) for t in entry.get("taints", []))
         cluster.pools.append(Pool(entry["name"], dict(entry.get("labels", {})), taints, allocatable,
-                                  count=count, unschedulable=bool(entry.get("unschedulable")), source=path))
+                                  count=count, unschedulable=bool(entry.get("unschedulable")), source=path,
+                                  autoscaled="autoscaling" in entry))
     cluster.priority_classes.update(data.get("priorityClasses", []))
     cluster.queues.update(data.get("queues", []))
     for entry in data.get("runtimeClasses", []):
         cluster.runtime_classes[entry["name"]] = RuntimeClassInfo(
             entry["name"], _quantities(entry.get("overhead", {}))[0], dict(entry.get("nodeSelector", {})),
             list(entry.get("tolerations", [])))
+
+
+def _merge_fixed(pools: list[Pool]) -> list[Pool]:
+    """Fixed profile pools of identical shape as one (a profile written one pool per node by the kubectl
+    one-liner becomes a handful of pools)."""
+    merged: dict[tuple[Any, ...], Pool] = {}
+    out: list[Pool] = []
+    for pool in pools:
+        if pool.autoscaled:
+            out.append(pool)
+            continue
+        key = (tuple(sorted(pool.labels.items())), tuple(sorted(pool.taints, key=str)),
+               tuple(sorted(pool.allocatable.items())), pool.unschedulable)
+        first = merged.get(key)
+        if first is None:
+            merged[key] = pool
+            out.append(pool)
+            continue
+        first.count = (first.count or 0) + (pool.count or 0)
+        first.name = _pool_name(first.labels, first.name)
+    return out
 
 
 def _group_nodes(nodes: list[tuple[dict[str, Any], str]]) -> list[Pool]:
