@@ -18,10 +18,10 @@ from .placement import QUEUE_LABEL, local_queue, namespace_of, queue_name
 def missing_reference(ctx: Any, obj: K8sObject, params: dict[str, Any]) -> Iterator[Hit]:
     """KML213: a priorityClassName, runtimeClassName or Kueue queue that neither the run nor the description
     has, when they have objects of that kind at all."""
-    from ..scheduling.objects import scheduling_objects
-
     if not ctx.facts and ctx.run.cluster is None:
         return
+    from ..scheduling.objects import scheduling_objects
+
     known = scheduling_objects(ctx)
     seen: set[tuple[str, str]] = set()
     for view in ctx.views(obj):

@@ -22,7 +22,6 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
-from importlib import resources as package_files
 from typing import Any
 
 from ..quantity import parse_quantity
@@ -97,6 +96,8 @@ class Cluster:
 
 @lru_cache(maxsize=1)
 def profile_schema() -> dict[str, Any]:
+    from importlib import resources as package_files  # lazily: it imports tempfile
+
     text = package_files.files(__package__).joinpath("profile.schema.json").read_text(encoding="utf-8")
     return json.loads(text)
 

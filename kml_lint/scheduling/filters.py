@@ -12,7 +12,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
-from importlib import resources as package_files
 from typing import Any
 
 from .cluster import HOSTNAME, Cluster, Pool, Taint
@@ -24,6 +23,8 @@ _UNSCHEDULABLE_TAINT = Taint("node.kubernetes.io/unschedulable", "", "NoSchedule
 @lru_cache(maxsize=1)
 def platforms() -> dict[str, Any]:
     """The platform presets (``platforms.yaml``): what each platform adds to pods, with its source."""
+    from importlib import resources as package_files  # lazily: it imports tempfile
+
     from ..yamlfold import parse_yaml
 
     text = package_files.files(__package__).joinpath("platforms.yaml").read_text(encoding="utf-8")
