@@ -12,7 +12,7 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .checks import RunContext
@@ -23,6 +23,7 @@ from .findings import Finding
 from .registry import Rule
 from .report import RunReport, Summary
 from .runwide import RunFacts, prepass
+from .runwide.context import repository_context
 from .source import DEFAULT_MAX_FILE_SIZE, SourceError, SourceText, decode, read_path
 from .spill import SiteSpill
 from .suppress import Suppressor, _path_glob, selector_matches
@@ -220,11 +221,16 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
     if any(t.path == "-" for t in found.targets):  # read now: the pre-pass sees piped manifests too
         piped = stdin if stdin is not None else sys.stdin.buffer.read(options.max_file_size + 1)
     files = [t for t in found.targets if t.path != "-"]
+    # Files named on the command line (pre-commit): the rest of their repository is context, read, never reported.
+    run_rules = [rule for rule in options.rules if rule.target == "run"]
+    context = repository_context(options.paths, [t.path for t in files], options.excludes, options.max_file_size,
+                                 wanted=bool(run_rules))
     # The run-wide pre-pass, before any worker is forked (workers inherit its facts): see runwide/.
-    facts = prepass([t.path for t in files], options.max_file_size, others=[path for path, _ in found.skipped],
+    facts = prepass([*(t.path for t in files), *context.files], options.max_file_size,
+                    others=[*(path for path, _ in found.skipped), *context.others],
                     stdin=(options.stdin_filename or "-", piped) if piped is not None else None)
     linter = FileLinter(options, facts)
-    linters = (linter,)
+    linters = (linter, FileLinter(replace(options, rules=run_rules), facts)) if context.near else (linter,)
     if options.schemas and options.schema_dirs:
         # Read users' schemas before any worker starts, so that unreadable ones are reported once, here.
         from .checks.schema import schema_store
@@ -245,14 +251,19 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
         else:
             sink(result)
 
-    work = [(0, t) for t in files]
-    jobs = min(_jobs(options.jobs, len(work)), max(1, len(work)))
+    work = [(1, t) for t in context.near] + [(0, t) for t in files]
+    # Worker processes are worth it for the run's own files; context alone never starts them (a one-file run).
+    jobs = min(_jobs(options.jobs, len(files)), max(1, len(work)))
     results = _parallel(linters, work, jobs) if jobs > 1 else (linters[n].lint_target(t) for n, t in work)
     total = len(found.targets)
     done = 0
     run_facts: list[tuple[str, dict[str, list[Any]]]] = []  # run-scope rules: small facts, not files
     spill = SiteSpill()  # the facts' sites wait on disk until a finding needs one
     kept_directives: dict[str, list[Any]] = {}  # suppressions of files that may get run-scope findings
+    for _ in context.near:  # context first: only its run-scope facts are kept
+        result = next(results)
+        if result.facts:
+            run_facts.append((result.path, spill.compact(result.facts)))
     for target in found.targets:
         if target.path == "-":  # piped from `helm template` or `kustomize build`: rendered manifests
             source = _decode_limited(piped or b"", options.max_file_size)
@@ -274,9 +285,11 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
         result.facts, result.directives = {}, []
     if hasattr(results, "close"):
         results.close()  # stops the worker pool
+    if context.near:  # the same order whichever files were named and which were context
+        run_facts.sort(key=lambda item: item[0])
     # Cross-object (run-scope) rules: judged once every file has been seen; their findings follow.
     try:
-        for extra in linter.engine.finish_run(run_facts, spill.load):
+        for extra in linter.engine.finish_run(run_facts, spill.load, context={t.path for t in context.near}):
             run_layers.apply_supplement(extra.findings, kept_directives.get(extra.path, []))
             emit(extra)
     finally:
