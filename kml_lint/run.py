@@ -211,8 +211,8 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
     report then holds only the totals (``report.summary``), so memory does not grow with the corpus.
     """
     found = discover(options.paths, options.excludes, options.force_exclude)
-    if options.cluster is not None:  # cluster descriptions are read as such, never linted as manifests
-        described = {os.path.realpath(path) for path in options.cluster.sources}
+    described = {os.path.realpath(path) for path in options.cluster.sources} if options.cluster is not None else set()
+    if described:  # cluster descriptions are read as such, never linted as manifests (nor read as context)
         kept = [t for t in found.targets if t.path == "-" or os.path.realpath(t.path) not in described]
         found.skipped.extend((t.path, "a cluster description (--cluster)") for t in found.targets if t not in kept)
         found.targets = kept
@@ -225,6 +225,9 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
     run_rules = [rule for rule in options.rules if rule.target == "run"]
     context = repository_context(options.paths, [t.path for t in files], options.excludes, options.max_file_size,
                                  wanted=bool(run_rules))
+    if described:
+        context.files = [path for path in context.files if os.path.realpath(path) not in described]
+        context.near = [t for t in context.near if os.path.realpath(t.path) not in described]
     # The run-wide pre-pass, before any worker is forked (workers inherit its facts): see runwide/.
     facts = prepass([*(t.path for t in files), *context.files], options.max_file_size,
                     others=[*(path for path, _ in found.skipped), *context.others],
