@@ -78,8 +78,11 @@ def _quantity_map(node: Any) -> dict[str, Decimal]:
     return out
 
 
-def _fmt(quantity: Decimal) -> str:
-    return format(quantity.normalize(), "f")
+def _fmt(quantity: Decimal, resource: str = "") -> str:
+    from ..scheduling.filters import format_quantity
+
+    return format_quantity(quantity, resource.rpartition(".")[2] if resource.startswith(("requests.", "limits."))
+                           else resource)
 
 
 def _container_values(container: Any) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
@@ -105,7 +108,6 @@ def namespace_limits(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hi
     quotas = known.quotas.get(namespace, [])
     if not ranges and not quotas:
         return
-    reported = False
     defaults: dict[str, set[str]] = {"requests": set(), "limits": set()}
     for fact, spec in ranges:
         for item in spec.get("limits") or []:
@@ -117,18 +119,16 @@ def namespace_limits(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hi
                 # generous on purpose: every field the API server may default a request or limit from
                 for field in ("defaultRequest", "default", "max", "min"):
                     defaults["requests"] |= set(_quantity_map(item.get(field)))
-                for hit in _container_range(view, item, fact):
-                    reported = True
-                    yield hit
-            elif kind == "Pod":
-                hit = _pod_range(view, item, fact)
-                if hit is not None:
-                    reported = True
-                    yield hit
-    if reported:
-        return  # one cause, one finding: the LimitRange rejects the pod before any quota counts it
+                hit = next(_container_range(view, item, fact), None)
+            else:
+                hit = _pod_range(view, item, fact) if kind == "Pod" else None
+            if hit is not None:
+                yield hit  # one finding per pod: the LimitRange rejects it before any quota counts it
+                return
     for fact, spec in quotas:
-        hit = _quota(view, spec, fact, defaults)
+        # "must specify" only where the run holds the namespace's LimitRanges (else one in the cluster may
+        # default what the container omits)
+        hit = _quota(view, spec, fact, defaults, judge_omissions=bool(ranges))
         if hit is not None:
             yield hit
             return
@@ -143,17 +143,18 @@ def _container_range(view: Any, item: dict[str, Any], fact: Any) -> Iterator[Hit
             if value is not None and value > bound:
                 section = "limits" if resource in limits else "requests"
                 yield Hit(container.ptr("resources", section, resource),
-                          f"{container.describe()} asks for {_fmt(value)} {resource}, above the maximum "
-                          f"{_fmt(bound)} per container of LimitRange {fact.name} in namespace {fact.namespace} "
-                          f"({fact.path}:{fact.line}), so the API server rejects the pod; stay within it")
+                          f"{container.describe()} asks for {_fmt(value, resource)} {resource}, above the maximum "
+                          f"{_fmt(bound, resource)} per container of LimitRange {fact.name} in namespace "
+                          f"{fact.namespace} ({fact.path}:{fact.line}), so the API server rejects the pod; stay "
+                          "within it")
                 break
         else:
             for resource, bound in minimum.items():
                 value = requests.get(resource)
                 if value is not None and value < bound:
                     yield Hit(container.ptr("resources", "requests", resource),
-                              f"{container.describe()} requests {_fmt(value)} {resource}, below the minimum "
-                              f"{_fmt(bound)} per container of LimitRange {fact.name} in namespace "
+                              f"{container.describe()} requests {_fmt(value, resource)} {resource}, below the minimum "
+                              f"{_fmt(bound, resource)} per container of LimitRange {fact.name} in namespace "
                               f"{fact.namespace} ({fact.path}:{fact.line}), so the API server rejects the pod")
                     break
 
@@ -166,13 +167,14 @@ def _pod_range(view: Any, item: dict[str, Any], fact: Any) -> Hit | None:
     for resource, bound in maximum.items():
         value = total.get(resource)
         if value is not None and value > bound:
-            return Hit(view.spec_pointer, f"the pod asks for {_fmt(value)} {resource} in all, above the maximum "
-                       f"{_fmt(bound)} per pod of LimitRange {fact.name} in namespace {fact.namespace} "
-                       f"({fact.path}:{fact.line}), so the API server rejects it")
+            return Hit(view.spec_pointer, f"the pod asks for {_fmt(value, resource)} {resource} in all, above the "
+                       f"maximum {_fmt(bound, resource)} per pod of LimitRange {fact.name} in namespace "
+                       f"{fact.namespace} ({fact.path}:{fact.line}), so the API server rejects it")
     return None
 
 
-def _quota(view: Any, spec: dict[str, Any], fact: Any, defaults: dict[str, set[str]]) -> Hit | None:
+def _quota(view: Any, spec: dict[str, Any], fact: Any, defaults: dict[str, set[str]],
+           judge_omissions: bool) -> Hit | None:
     """A pod's own requests and limits against one ResourceQuota's hard limits (the pod alone, so sound)."""
     hard = _quantity_map(spec.get("hard"))
     if not hard or spec.get("scopes") or spec.get("scopeSelector"):
@@ -190,7 +192,7 @@ def _quota(view: Any, spec: dict[str, Any], fact: Any, defaults: dict[str, set[s
             requests, limits = _container_values(container)
             value = (limits if section == "limits" else requests).get(resource)
             if value is None:
-                if resource in defaults[section] or "/" in resource:
+                if not judge_omissions or resource in defaults[section] or "/" in resource:
                     continue  # a LimitRange default fills it in (or an extended resource the pod does not use)
                 return Hit(container.ptr("resources"),
                            f"{container.describe()} sets no {section}.{resource}, which ResourceQuota {fact.name} in "
@@ -199,7 +201,8 @@ def _quota(view: Any, spec: dict[str, Any], fact: Any, defaults: dict[str, set[s
             total += value
         if total > bound:
             return Hit(view.spec_pointer,
-                       f"the pod alone asks for {_fmt(total)} {key}, more than the hard limit {_fmt(bound)} of "
-                       f"ResourceQuota {fact.name} in namespace {fact.namespace} ({fact.path}:{fact.line}), so it is "
-                       "never admitted (exceeded quota); lower it or raise the quota")
+                       f"the pod alone asks for {_fmt(total, key)} {key}, more than the hard limit "
+                       f"{_fmt(bound, key)} of ResourceQuota {fact.name} in namespace {fact.namespace} "
+                       f"({fact.path}:{fact.line}), so it is never admitted (exceeded quota); lower it or raise the "
+                       "quota")
     return None

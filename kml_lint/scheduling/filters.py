@@ -230,19 +230,21 @@ def _judge_named(needs: PodNeeds, cluster: Cluster) -> Verdict:
     offered = pool.allocatable.get(resource, Decimal(0))
     return Verdict(False, [PoolResult(pool, f"Insufficient {resource}")],
                    message=(f"nodeName {name} bypasses the scheduler, and that node cannot admit the pod: "
-                            f"Insufficient {resource} (it offers {_fmt(offered, resource)}, the pod requests "
-                            f"{_fmt(needs.requests[resource], resource)})"))
+                            f"Insufficient {resource} (it offers {format_quantity(offered, resource)}, the pod "
+                            f"requests {format_quantity(needs.requests[resource], resource)})"))
 
 
 _BYTES = (("Ti", Decimal(2) ** 40), ("Gi", Decimal(2) ** 30), ("Mi", Decimal(2) ** 20), ("Ki", Decimal(2) ** 10))
 
 
-def _fmt(quantity: Decimal, resource: str = "") -> str:
+def format_quantity(quantity: Decimal, resource: str = "") -> str:
     """A quantity as people write it: bytes of memory and storage in binary units (64Gi, 1.5Ti)."""
     if resource in ("memory", "ephemeral-storage") or resource.startswith("hugepages-"):
         for suffix, size in _BYTES:
             if quantity >= size:
                 return format((quantity / size).quantize(Decimal("0.1")).normalize(), "f") + suffix
+    if resource == "cpu" and 0 < quantity < 1:
+        return format((quantity * 1000).normalize(), "f") + "m"
     return format(quantity.normalize(), "f")
 
 
@@ -265,8 +267,8 @@ def wording(results: list[PoolResult], requests: dict[str, Decimal], cluster: Cl
             resource = reason[len("Insufficient "):]
             offers = [r.pool.allocatable.get(resource, Decimal(0)) for r in results if r.reason == reason]
             if max(offers) > 0:
-                text += (f" (largest offers {_fmt(max(offers), resource)}, the pod requests "
-                         f"{_fmt(requests[resource], resource)})")
+                text += (f" (largest offers {format_quantity(max(offers), resource)}, the pod requests "
+                         f"{format_quantity(requests[resource], resource)})")
             elif any(pool.allocatable.get(resource, 0) > 0 for pool in cluster.pools):
                 text += f" (none of them offers {resource})"
             else:
