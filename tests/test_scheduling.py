@@ -191,3 +191,33 @@ def test_the_readme_kubectl_one_liner_writes_a_valid_profile(tmp_path) -> None:
                        tuple(sorted(p.allocatable.items())), p.unschedulable, p.count) for p in cluster.pools)
 
     assert shapes(described) == shapes(snapshot)
+
+
+def test_every_platform_preset_names_its_source() -> None:
+    from kml_lint.scheduling.filters import platform_tolerations, platforms
+
+    presets = platforms()
+    assert set(presets) == {"gke", "eks", "aks", "openshift"}
+    assert all(str(preset.get("source", "")).startswith("https://") for preset in presets.values())
+    gpu = {"nvidia.com/gpu": Decimal(1)}
+    assert platform_tolerations("gke", gpu) == [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
+    assert platform_tolerations("gke", {"google.com/tpu": Decimal(4)})[0]["key"] == "google.com/tpu"
+    assert platform_tolerations("eks", gpu) == platform_tolerations(None, gpu) == []
+
+
+def test_a_cluster_description_in_the_repository_is_not_context_either(tmp_path) -> None:
+    """Files named on the command line are judged with their repository as context; the description is not
+    part of it: its PriorityClass is the description's, not a run-wide fact from a manifest."""
+    (tmp_path / ".git").mkdir()
+    nodes = tmp_path / "cluster" / "nodes.yaml"
+    nodes.parent.mkdir()
+    text = SNAPSHOT.read_text(encoding="utf-8")
+    nodes.write_text(text.replace("kind: List\n", "- apiVersion: scheduling.k8s.io/v1\n  kind: PriorityClass\n"
+                                  "  metadata: {name: batch-high}\n  value: 1000\nkind: List\n"))
+    (tmp_path / "job.yaml").write_text((HERE / "snapshot-fail.yaml").read_text(encoding="utf-8"))
+    _, out, err = cli(str(tmp_path / "job.yaml"), "--cluster", str(nodes), "--select", "KML210,KML213",
+                      "--format", "json", "--isolated", "-v")
+    report = json.loads(out)
+    assert [f["rule"] for f in report["findings"]].count("KML210") == 3
+    assert "nodes.yaml" not in json.dumps(report["findings"]) and "priorityclasses" not in err
+    assert "batch-high" in load_cluster([str(nodes)]).priority_classes
