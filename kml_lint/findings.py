@@ -63,6 +63,16 @@ class Suppression:
     reason: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Related:
+    """Another place that explains a finding: the values file line that set a value a template wrote."""
+
+    path: str
+    line: int
+    col: int
+    message: str
+
+
 @dataclass(slots=True)
 class Finding:
     """One problem a rule found, located in a file, with the object it is about."""
@@ -81,6 +91,12 @@ class Finding:
     source: str | None = None  # the reported source line, secrets masked (kept only for --format full)
     role: str | None = None  # the pod template's role inside its object ("replica Worker"), when it has one
     container: str | None = None  # the container the finding is about ("container pytorch")
+    # The fingerprint's parts after the path (normalised pointer; the message too when there is no object), so
+    # a baseline can recompute the fingerprint with the path relative to its own folder (engine.fingerprint_at).
+    anchor: str = ""
+    # The object identity fingerprints use when it is not obj.identity(): a Helm release name replaced.
+    identity: str | None = None
+    related: list[Related] = field(default_factory=list)  # where a rendered value was set (values file line)
 
     def sort_key(self) -> tuple[int, int, str, str]:
         return (self.line, self.col, self.rule_id, self.message)

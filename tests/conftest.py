@@ -67,7 +67,7 @@ def lint_text(text: str, rules: list[Rule] | None = None, path: str = "test.yaml
     chosen = rules if rules is not None else all_rules()
     facts = prepass([], 10 * 1024 * 1024, stdin=(path, text.encode("utf-8")))  # as a one-file run's pre-pass
     engine = Engine(chosen, RunContext(platform=platform, cluster=cluster, facts=facts))
-    return lint_file(engine, Suppressor(selected=chosen), path, SourceText(text), explicit)
+    return lint_file(engine, Suppressor(selected=chosen, known=all_rules()), path, SourceText(text), explicit)
 
 
 def rules_by_id(*ids: str) -> list[Rule]:
