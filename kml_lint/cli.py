@@ -64,6 +64,8 @@ def _use_color(output: str | None) -> bool:
 @click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False), help="Load more rule files from DIR.")
 @click.option("--platform", metavar="NAME", help="The platform the cluster runs on: gke, gke-autopilot, eks, aks, "
               "openshift, kind, minikube, k3d, docker-desktop or microk8s (some rules know what it does for you).")
+@click.option("--pod-security", type=click.Choice(["privileged", "baseline", "restricted"]), default=None,
+              help="The Pod Security Standards level whose controls the security rules check (default: baseline).")
 @click.option("--cluster", "cluster_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
               metavar="FILE", help="The cluster the manifests are meant for: `kubectl get nodes -o yaml` output or a "
               "kml-lint ClusterProfile (repeatable); pods no node can run are reported (KML210).")
@@ -361,6 +363,8 @@ def effective_settings(config: Any, options: dict[str, Any]) -> dict[str, Any]:
         "baseline": options["baseline_path"] or from_config_path(config.get("baseline")),
         "rules-dirs": [*(from_config_path(d) for d in config.get("rules-dirs") or []), *options["rules_dir"]],
         "peer-annotations": config.get("peer-annotations", False),
+        "pod-security": options.get("pod_security") or config.get("pod-security") or "baseline",
+        "substitution": config.get("substitution") or [],
     }
 
 
@@ -371,8 +375,10 @@ def configured_rules(rules: list[Any], settings: dict[str, Any], config: Any) ->
     from .registry import params_problem, select_rules, specificity
 
     selected = select_rules(rules, settings["select"], settings["ignore"], settings["extend-select"],
-                            preview=settings["preview"])
+                            preview=settings["preview"], pod_security=settings["pod-security"])
     overrides: dict[str, dict[str, Any]] = {}
+    if settings.get("substitution"):  # the tools that fill placeholders: KML009 leaves their syntax alone
+        overrides["unrendered-placeholder"] = {"params": {"substitution": list(settings["substitution"])}}
     for key, level in settings["severity"].items():
         overrides.setdefault(key, {})["severity"] = level
     for key, entry in settings["rules"].items():

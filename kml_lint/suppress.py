@@ -349,7 +349,9 @@ class Suppressor:
             return False  # it may be meant for a cross-object finding, judged only at the end of the run
         if directive.selectors is None:
             return True
-        return all(any(selector_matches(s, rule.id, rule.name) for rule in self.selected)
+        # A rule whose stricter Pod Security checks are not reported in this run cannot prove a suppression stale.
+        return all(any(selector_matches(s, rule.id, rule.name) for rule in self.selected
+                       if getattr(rule, "complete", True))
                    for s in directive.selectors)
 
     def _unknown_rules(self, directive: Directive) -> list[str]:

@@ -256,7 +256,7 @@ def test_pre_commit_hook_fails_on_bad_and_passes_on_good(tmp_path: Path) -> None
 
     bad = hook("bad.yaml", "values.yaml", ".pre-commit-config.yaml")
     assert bad.returncode == 1, bad.stdout + bad.stderr
-    assert "KML401" in bad.stdout and "values.yaml" not in bad.stdout.split("Failed")[-1]
+    assert "KML402" in bad.stdout and "values.yaml" not in bad.stdout.split("Failed")[-1]
     good = hook("good.yaml", "values.yaml", ".pre-commit-config.yaml")
     assert good.returncode == 0, good.stdout + good.stderr
 

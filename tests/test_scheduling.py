@@ -145,7 +145,7 @@ def test_cli_cluster_files_are_descriptions_not_manifests(tmp_path) -> None:
 
 def test_cli_configuration_cluster_and_verbose_reasons(tmp_path) -> None:
     (tmp_path / "profile.yaml").write_text(PROFILE.read_text(encoding="utf-8"))
-    (tmp_path / ".kml-lint.yaml").write_text("cluster: [profile.yaml]\nselect: [KML210]\n")
+    (tmp_path / ".kml-lint.yaml").write_text("cluster: [profile.yaml]\nselect: [KML201, KML210]\n")
     (tmp_path / "pods.yaml").write_text((ROOT / "tests" / "rules" / "KML210" / "pass.yaml").read_text("utf-8"))
     code, out, err = cli("pods.yaml", "-v", cwd=tmp_path)
     assert code == 0, out + err
@@ -215,9 +215,17 @@ def test_a_cluster_description_in_the_repository_is_not_context_either(tmp_path)
     nodes.write_text(text.replace("kind: List\n", "- apiVersion: scheduling.k8s.io/v1\n  kind: PriorityClass\n"
                                   "  metadata: {name: batch-high}\n  value: 1000\nkind: List\n"))
     (tmp_path / "job.yaml").write_text((HERE / "snapshot-fail.yaml").read_text(encoding="utf-8"))
-    _, out, err = cli(str(tmp_path / "job.yaml"), "--cluster", str(nodes), "--select", "KML210,KML213",
+    _, out, err = cli(str(tmp_path / "job.yaml"), "--cluster", str(nodes), "--select", "KML201,KML210,KML213",
                       "--format", "json", "--isolated", "-v")
     report = json.loads(out)
     assert [f["rule"] for f in report["findings"]].count("KML210") == 3
     assert "nodes.yaml" not in json.dumps(report["findings"]) and "priorityclasses" not in err
     assert "batch-high" in load_cluster([str(nodes)]).priority_classes
+
+
+def test_kml210_reports_the_accelerator_taint_case_when_kml201_does_not_run() -> None:
+    _, both = _lint("snapshot-fail.yaml", [SNAPSHOT])
+    _, alone = _lint("snapshot-fail.yaml", [SNAPSHOT], rules=("KML210",))
+    untolerated = [f for f in alone.findings if "gpu-no-toleration" in f.message]
+    assert [f.rule_id for f in both.findings if "gpu-no-toleration" in f.message] == ["KML201"]
+    assert len(untolerated) == 1 and "untolerated taint nvidia.com/gpu=true:NoSchedule" in untolerated[0].message

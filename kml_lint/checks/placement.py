@@ -197,8 +197,8 @@ def unschedulable(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hit]:
     found = placement(ctx, view)
     if found is None or found.verdict.fits is not False:
         return
-    if accelerator_taint_block(ctx, view, params["accelerators"]) is not None:
-        return  # KML201's finding: one cause, one finding
+    if ctx.run.runs("KML201") and accelerator_taint_block(ctx, view, params["accelerators"]) is not None:
+        return  # KML201's finding: one cause, one finding (when KML201 runs)
     cluster = ctx.run.cluster
     verdict = found.verdict
     if found.needs.node_name is not None:
