@@ -180,7 +180,8 @@ def cluster_toleration_hits(ctx: Any, view: Any, pointer_of: Any, resources: lis
     yield Hit(pointer_of(block.resource),
               f"requests {block.resource}, but every node that offers it ({where}) has the taint {taint}, which the "
               f"pod does not tolerate, so it stays Pending ({_provenance(cluster)}); add `tolerations: "
-              f"[{toleration}]`")
+              f"[{toleration}]`",
+              short=f"requests {block.resource}, but every node offering it has the untolerated taint {taint}")
 
 
 _UNSCHEDULABLE_PARAMS = {
@@ -207,7 +208,9 @@ def unschedulable(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hit]:
     else:
         pointer = _pointer_for(view, verdict)
         message = f"no node can run the pod: {verdict.message} ({_provenance(cluster)})"
-    yield Hit(pointer, message, severity=_severity(cluster))
+    short = verdict.message.replace(" are available: ", ": ", 1)
+    yield Hit(pointer, message, severity=_severity(cluster),
+              short=short if cluster.complete else f"{short} (snapshot)")
 
 
 _CATEGORIES = ("Insufficient", "untolerated", "unschedulable")
