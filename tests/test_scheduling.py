@@ -56,8 +56,11 @@ def test_verdict_words_per_pool() -> None:
     h100 = next(f for f in result.findings if "h100-without-dedicated" in f.message)
     assert ("0/7 node pools are available: 5 Insufficient nvidia.com/gpu (largest offers 4, the pod requests 8), "
             "1 unschedulable (cordoned), 1 untolerated taint dedicated=training:NoExecute") in h100.message
+    assert h100.brief.startswith("0/7 node pools: 5 Insufficient nvidia.com/gpu") and h100.brief.endswith("(snapshot)")
     mig = next(f for f in result.findings if "mig-wrong-value" in f.message)
     assert mig.rule_id == "KML201" and "taint nvidia.com/gpu:NoSchedule" in mig.message
+    assert mig.brief == ("requests nvidia.com/mig-3g.20gb, but every node offering it has the untolerated taint "
+                         "nvidia.com/gpu:NoSchedule")
 
 
 def test_misspelt_mig_profile_names_what_the_cluster_offers() -> None:
