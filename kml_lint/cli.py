@@ -67,6 +67,9 @@ def _use_color(output: str | None) -> bool:
               "openshift, kind, minikube, k3d, docker-desktop or microk8s (some rules know what it does for you).")
 @click.option("--pod-security", type=click.Choice(["privileged", "baseline", "restricted"]), default=None,
               help="The Pod Security Standards level whose controls the security rules check (default: baseline).")
+@click.option("--cluster", "cluster_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              metavar="FILE", help="The cluster the manifests are meant for: `kubectl get nodes -o yaml` output or a "
+              "kml-lint ClusterProfile (repeatable); pods no node can run are reported (KML210).")
 @click.option("--kubernetes-version", metavar="VERSION", help="Validate against this Kubernetes minor version's "
               "schemas (default: the newest shipped).")
 @click.option("--no-schemas", is_flag=True, help="Skip schema validation (KML003, KML004, KML005, KML007).")
@@ -188,7 +191,8 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
         cache=cache, cache_dir=options["cache_dir"],
         kubernetes_version=kubernetes_version, schemas=not options["no_schemas"],
         schema_dirs=settings["schema-dirs"], strict_kinds=options["strict_kinds"], workloads=workloads,
-        render=options["render"], source_root=options["source_root"], chart=options["chart_dir"])
+        render=options["render"], source_root=options["source_root"], chart=options["chart_dir"],
+        cluster=_cluster(settings["cluster"]))
     fmt = resolve_format(output_format)
     color = _use_color(output) and fmt in ("text", "full")
     render_options = RenderOptions(color=color, show_suppressed=options["show_suppressed"], quiet=options["quiet"],
@@ -227,6 +231,9 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
             from .validation.store import summary as schema_summary
 
             click.echo(f"kml-lint: {schema_summary(kubernetes_version, summary.stats)}", err=True)
+        for key in sorted(k for k in summary.stats if k.startswith("undecided\x1f")):
+            _, path, reason = key.split("\x1f", 2)
+            click.echo(f"kml-lint: {path}: {reason}: no scheduling verdict", err=True)
     if not summary.files:
         click.echo("kml-lint: warning: no Kubernetes manifest found in the given paths"
                    + ("" if options["verbose"] else " (--verbose lists what was skipped)"), err=True)
@@ -309,6 +316,18 @@ def _workload_table(config: Any, files: tuple[str, ...]) -> Any:
     return table
 
 
+def _cluster(paths: list[str]) -> Any:
+    """The described cluster (``--cluster`` files, then the configuration's), or None."""
+    if not paths:
+        return None
+    from .scheduling.cluster import ClusterError, load_cluster
+
+    try:
+        return load_cluster(paths)
+    except ClusterError as exc:
+        _fail(str(exc))
+
+
 def _inspect(paths: list[str], workloads: Any, output_format: str, output: str | None, settings: dict[str, Any],
              options: dict[str, Any]) -> None:
     from .inspect import inspect_paths, render_json, render_text
@@ -370,6 +389,7 @@ def effective_settings(config: Any, options: dict[str, Any]) -> dict[str, Any]:
         "platform": options["platform"] or config.get("platform"),
         "kubernetes-version": options["kubernetes_version"] or config.get("kubernetes-version"),
         "schema-dirs": [*(from_config_path(d) for d in config.get("schema-dirs") or []), *options["schema_dir"]],
+        "cluster": [*(from_config_path(f) for f in config.get("cluster") or []), *options["cluster_files"]],
         "max-file-size": options["max_file_size"] or config.get("max-file-size") or 10 * 1024 * 1024,
         "baseline": options["baseline_path"] or from_config_path(config.get("baseline")),
         "rules-dirs": [*(from_config_path(d) for d in config.get("rules-dirs") or []), *options["rules_dir"]],

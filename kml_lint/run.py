@@ -62,6 +62,7 @@ class RunOptions:
     render: bool = True  # render the charts and build the kustomizations met (rendering/)
     source_root: str | None = None  # piped rendered input: where `# Source:` and origin paths are rooted
     chart: str | None = None  # piped `helm template` output of this chart folder
+    cluster: Any = None  # scheduling.cluster.Cluster from --cluster files: descriptions, never linted
 
 
 def usable_cpus() -> int:
@@ -99,7 +100,8 @@ class FileLinter:
     def __init__(self, options: RunOptions, facts: RunFacts | None = None) -> None:
         self.options = options
         self.run = RunContext(platform=options.platform, kubernetes_version=options.kubernetes_version,
-                              schemas=options.schemas, schema_dirs=tuple(options.schema_dirs), facts=facts)
+                              schemas=options.schemas, schema_dirs=tuple(options.schema_dirs), facts=facts,
+                              cluster=options.cluster)
         self.engine = Engine(options.rules, self.run, workloads=options.workloads,
                              peer_annotations=options.peer_annotations, keep_source_lines=options.keep_source_lines)
         self.local = Suppressor(today=options.today, selected=options.rules, known=options.known_rules)
@@ -115,6 +117,7 @@ class FileLinter:
                 "kubernetes": options.kubernetes_version, "schemas": options.schemas,
                 "schema_dirs": _folder_signature(options.schema_dirs),
                 "workloads": repr(options.workloads.by_kind) if options.workloads is not None else None,
+                "cluster": options.cluster.digest if options.cluster is not None else None,
                 # What other files of the run say (CRDs, Namespaces...) changes a file's findings too.
                 "runwide": facts.digest if facts is not None else ""})
             try:
@@ -260,6 +263,11 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
     report then holds only the totals (``report.summary``), so memory does not grow with the corpus.
     """
     found = discover(options.paths, options.excludes, options.force_exclude)
+    described = {os.path.realpath(path) for path in options.cluster.sources} if options.cluster is not None else set()
+    if described:  # cluster descriptions are read as such, never linted as manifests (nor read as context)
+        kept = [t for t in found.targets if t.path == "-" or os.path.realpath(t.path) not in described]
+        found.skipped.extend((t.path, "a cluster description (--cluster)") for t in found.targets if t not in kept)
+        found.targets = kept
     options.rules = schema_rules(options)
     piped = None
     if any(t.path == "-" for t in found.targets):  # read now: the pre-pass sees piped manifests too
@@ -269,6 +277,9 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
     run_rules = [rule for rule in options.rules if rule.target == "run"]
     context = repository_context(options.paths, [t.path for t in files], options.excludes, options.max_file_size,
                                  wanted=bool(run_rules))
+    if described:
+        context.files = [path for path in context.files if os.path.realpath(path) not in described]
+        context.near = [t for t in context.near if os.path.realpath(t.path) not in described]
     # The run-wide pre-pass, before any worker is forked (workers inherit its facts): see runwide/.
     facts = prepass([*(t.path for t in files), *context.files], options.max_file_size,
                     others=[*(path for path, _ in found.skipped), *context.others],

@@ -108,6 +108,8 @@ class PodView:
     shape: str = "template"
     required_container: str | None = None  # the operator rejects the pod unless a container has this name
     source: str = "table"  # where kml-lint learnt this pod: table | crd (with the CRD's file) | shape
+    gang: int | None = None  # pods of this template that must run together (None: not a gang, or unknown)
+    gang_pointer: str | None = None  # the field that sets ``gang`` (absolute)
 
     def describe(self) -> str:
         """``Deployment vllm`` or ``PyTorchJob bert-ft, replica Worker``."""
@@ -176,6 +178,18 @@ class PodLocation:
     partial: bool = False
     required_container: str | None = None  # the operator rejects the pod without a container of this name
     source: str = "table"  # table | "crd <file>" (derived from a CRD schema) | shape (not in the table syntax)
+    gang: GangCount | None = None  # how many of these pods must run together (None: not a gang)
+
+
+@dataclass(frozen=True, slots=True)
+class GangCount:
+    """How many pods of one pod entry must run at once: the product of the counts at ``count`` (each
+    ``(pointer, default)``; ``../x`` is relative to the pod node, ``/x`` to the object), plus ``add``; unknown
+    when a field of ``unknown_when`` exists (an elastic policy, a minimum below the count)."""
+
+    count: tuple[tuple[str, int], ...] = ()
+    add: int = 0
+    unknown_when: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +301,8 @@ class WorkloadTable:
                 if view is not None:
                     seen.add(pointer)
                     view.owner = owner
+                    if location.gang is not None:
+                        view.gang, view.gang_pointer = _gang_size(obj, pointer, location.gang)
                     yield view
 
 
@@ -338,6 +354,37 @@ def _labels(obj: K8sObject, pointer: str) -> tuple[str, ...]:
             node = node.get(token) if isinstance(node, dict) else None
             tokens.append(token)
     return tuple(tokens)
+
+
+def _gang_target(obj: K8sObject, pod_pointer: str, pointer: str) -> str:
+    """The absolute pointer a gang pointer names: ``../x`` climbs from the pod node, ``/x`` is in the object."""
+    if not pointer.startswith("../"):
+        return obj.base + pointer
+    base = pod_pointer
+    while pointer.startswith("../"):
+        base, pointer = base.rsplit("/", 1)[0], pointer[3:]
+    return f"{base}/{pointer}"
+
+
+def _gang_size(obj: K8sObject, pod_pointer: str, gang: GangCount) -> tuple[int | None, str | None]:
+    """(pods that must run together, the field that says so); (None, None) when unknown."""
+    from .objects import resolve_pointer
+
+    root = obj.document.data
+    if any(resolve_pointer(root, _gang_target(obj, pod_pointer, p)) is not None for p in gang.unknown_when):
+        return None, None
+    total, where = 1, None
+    for pointer, default in gang.count:
+        target = _gang_target(obj, pod_pointer, pointer)
+        value = resolve_pointer(root, target)
+        if value is None:
+            total *= default
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            return None, None  # a templated or odd count: unknown
+        total *= value
+        where = where or target
+    return max(total + gang.add, 0), where or pod_pointer
 
 
 def _embedded(obj: K8sObject, node: Any, pointer: str, shape: str) -> K8sObject | None:
@@ -669,7 +716,7 @@ def _row(entry: Any, where: str) -> TableRow:
 
 
 _POD_KEYS = {"path", "shape", "role", "traits", "containers", "metadata", "defaults", "when", "partial",
-             "required_container"}
+             "required_container", "gang"}
 
 
 def _pod(pod: Any, where: str) -> PodLocation:
@@ -705,7 +752,35 @@ def _pod(pod: Any, where: str) -> PodLocation:
         _pointer(pod["path"], f"{where}: path"), shape, role,
         frozenset(_strings(pod["traits"], f"{where}: traits")) if "traits" in pod else frozenset(),
         containers, _pointer(pod["metadata"], f"{where}: metadata") if "metadata" in pod else None, defaults, when,
-        bool(pod.get("partial", False)), required)
+        bool(pod.get("partial", False)), required, _gang(pod.get("gang"), f"{where}: gang") if "gang" in pod else None)
+
+
+def _gang_pointer(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not (value.startswith("/") or value.startswith("../")):
+        raise _fail(where, "expected a pointer: /x (relative to the object) or ../x (relative to the pod node)")
+    return value
+
+
+def _gang(entry: Any, where: str) -> GangCount:
+    if not isinstance(entry, dict):
+        raise _fail(where, "expected a mapping with count, add, unknown_when")
+    _keys(entry, {"count", "add", "unknown_when"}, where)
+    counts = []
+    for n, item in enumerate(_list(entry, "count", where)):
+        if isinstance(item, dict):
+            _keys(item, {"pointer", "default"}, f"{where}: count[{n}]")
+            default = item.get("default", 1)
+            if not isinstance(default, int) or isinstance(default, bool):
+                raise _fail(f"{where}: count[{n}]", "default must be an integer")
+            counts.append((_gang_pointer(item.get("pointer"), f"{where}: count[{n}]"), default))
+        else:
+            counts.append((_gang_pointer(item, f"{where}: count[{n}]"), 1))
+    add = entry.get("add", 0)
+    if not isinstance(add, int) or isinstance(add, bool):
+        raise _fail(where, "add must be an integer")
+    unknown = tuple(_gang_pointer(p, f"{where}: unknown_when[{n}]")
+                    for n, p in enumerate(_list(entry, "unknown_when", where)))
+    return GangCount(tuple(counts), add, unknown)
 
 
 def _list(entry: dict[str, Any], key: str, where: str) -> list[Any]:

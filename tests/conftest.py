@@ -8,6 +8,7 @@ import subprocess
 import sys
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,10 +65,14 @@ def all_rules(extra_dirs: tuple[str, ...] = ()) -> list[Rule]:
 
 
 def lint_text(text: str, rules: list[Rule] | None = None, path: str = "test.yaml", platform: str | None = None,
-              explicit: bool = True) -> FileResult:
-    """Lint one text as a whole run would: every suppression layer, run-scope rules over this file."""
+              explicit: bool = True, cluster: Any = None) -> FileResult:
+    """Lint one text as a whole run would: every suppression layer, run-scope rules over this file.
+    ``cluster``: a described cluster (``scheduling.cluster.Cluster``), as --cluster gives."""
+    from kml_lint.runwide import prepass
+
     chosen = rules if rules is not None else all_rules()
-    engine = Engine(chosen, RunContext(platform=platform))
+    facts = prepass([], 10 * 1024 * 1024, stdin=(path, text.encode("utf-8")))  # as a one-file run's pre-pass
+    engine = Engine(chosen, RunContext(platform=platform, cluster=cluster, facts=facts))
     return lint_file(engine, Suppressor(selected=chosen, known=all_rules()), path, SourceText(text), explicit)
 
 

@@ -31,6 +31,16 @@ def _config(rule_id: str) -> dict:
     return parse_yaml(path.read_text(encoding="utf-8")).documents[0].data or {}
 
 
+def _cluster(rule_id: str):
+    """The cluster a fixture folder describes (config.yaml: cluster, files relative to the folder), or None."""
+    files = _config(rule_id).get("cluster")
+    if not files:
+        return None
+    from kml_lint.scheduling.cluster import load_cluster
+
+    return load_cluster([str(FIXTURES / rule_id / name) for name in files])
+
+
 def _diff(expected: set, actual: set) -> str:
     missing = sorted(expected - actual)
     extra = sorted(actual - expected)
@@ -70,7 +80,8 @@ def test_fail_fixture_matches_markers(rule_id: str) -> None:
         assert actual == expected, _diff(expected, actual)
         return
     text = (FIXTURES / rule_id / "fail.yaml").read_text(encoding="utf-8")
-    result = lint_text(text, _only(rule_id), path="fail.yaml", platform=_config(rule_id).get("platform"))
+    result = lint_text(text, _only(rule_id), path="fail.yaml", platform=_config(rule_id).get("platform"),
+                       cluster=_cluster(rule_id))
     markers = {m for m in expected_markers(text) if m[1] == rule_id}
     assert markers, f"{rule_id}/fail.yaml has no '# expect: {rule_id}' marker"
     actual = {(f.line, f.rule_id) for f in result.findings if f.rule_id == rule_id}
@@ -90,7 +101,8 @@ def test_pass_fixture_is_clean(rule_id: str) -> None:
         assert not expected, "pass/ must not carry '# expect:' markers"
         return
     text = (FIXTURES / rule_id / "pass.yaml").read_text(encoding="utf-8")
-    result = lint_text(text, _only(rule_id), path="pass.yaml", platform=_config(rule_id).get("platform"))
+    result = lint_text(text, _only(rule_id), path="pass.yaml", platform=_config(rule_id).get("platform"),
+                       cluster=_cluster(rule_id))
     found = [(f.line, f.message) for f in result.findings if f.rule_id == rule_id]
     assert not found, f"{rule_id}/pass.yaml must not fire: {found}"
     assert not expected_markers(text), "pass.yaml must not carry '# expect:' markers"

@@ -53,6 +53,11 @@ apiVersion: kueue.x-k8s.io/v1beta1
 kind: LocalQueue
 metadata: {name: user-queue, namespace: ml}
 spec: {clusterQueue: team}
+---
+apiVersion: kueue.x-k8s.io/v1alpha1
+kind: Cohort
+metadata: {name: ml}
+spec: {parentName: org}
 """,
     "crds/foo.yaml": """\
 apiVersion: apiextensions.k8s.io/v1
@@ -99,6 +104,7 @@ def test_every_fact_kind_is_collected_with_its_place(tmp_path: Path) -> None:
         ("kueue", "kueue.x-k8s.io/ResourceFlavor", "a100", None, "sched/kueue.yaml", 1),
         ("kueue", "kueue.x-k8s.io/ClusterQueue", "team", None, "sched/kueue.yaml", 5),
         ("kueue", "kueue.x-k8s.io/LocalQueue", "user-queue", "ml", "sched/kueue.yaml", 10),
+        ("kueuecohorts", "kueue.x-k8s.io/Cohort", "ml", None, "sched/kueue.yaml", 15),
         ("crds", "apiextensions.k8s.io/CustomResourceDefinition", "foos.acme.io", None, "crds/foo.yaml", 1),
         ("kustomizations", "kustomization.yaml", None, None, "overlay/kustomization.yaml", 1),
         ("charts", "Chart.yaml", "serve", None, "chart/Chart.yaml", 1),
@@ -177,5 +183,5 @@ def test_verbose_says_what_the_pre_pass_found(tmp_path: Path) -> None:
     _tree(tmp_path)
     code, _, err = cli(str(tmp_path), "--verbose", "--jobs", "1")
     assert code in (0, 1)
-    assert ("run-wide facts: 1 charts, 1 crds, 3 kueue, 1 kustomizations, 1 limitranges, 1 namespaces, "
+    assert ("run-wide facts: 1 charts, 1 crds, 3 kueue, 1 kueuecohorts, 1 kustomizations, 1 limitranges, 1 namespaces, "
             "1 priorityclasses, 1 resourcequotas, 1 runtimeclasses") in err

@@ -30,7 +30,8 @@ PLATFORM_LIST = {"type": "array", "items": {"enum": list(PLATFORMS)},
 # checks does not depend on which modules happen to be imported elsewhere.
 _MODULES = ("resources", "accelerators", "images", "secrets", "lifecycle", "security", "probes", "crossobject",
             "schema", "devices", "scheduling", "ml_secrets", "ml_lifecycle", "operators", "serving", "templating",
-            "pod_security")
+            "pod_security",
+            "placement", "admission")
 
 
 class Hit(NamedTuple):
@@ -82,6 +83,7 @@ class RunContext:
     schema_dirs: tuple[str, ...] = ()  # --schema-dir folders, searched before the shipped schemas
     facts: Any = None  # runwide.RunFacts: what the pre-pass found in the run's files (None: nothing)
     selected: frozenset[str] = frozenset()  # ids of the rules that run: a check defers to a more specific one
+    cluster: Any = None  # scheduling.cluster.Cluster: the cluster described with --cluster, if any
 
     def runs(self, rule_id: str) -> bool:
         return rule_id in self.selected

@@ -92,6 +92,13 @@ def _tolerates(toleration: Any, key: str, value: str | None) -> bool:
 
 @check("accelerators.missing_toleration", target="pod", params=_TOLERATION_PARAMS)
 def missing_toleration(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hit]:
+    if ctx.run.cluster is not None:  # a described cluster: its verdict replaces the guess (checks/placement.py)
+        from .placement import cluster_toleration_hits
+
+        resources = [pattern for vendor in params["vendors"] if not vendor.get("platform_tolerates")
+                     for pattern in vendor["resources"]]
+        yield from cluster_toleration_hits(ctx, view, lambda name: _request_pointer(view, name), resources)
+        return
     platform, evidence = pod_platform(view, params.get("platform_labels", {}))
     platform = platform or ctx.platform
     if platform and platform in params.get("auto_toleration_platforms", []):
@@ -154,6 +161,15 @@ def pod_platform(view: Any, labels: dict[str, list[str]]) -> tuple[str | None, s
 
 def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def _request_pointer(view: Any, resource: str) -> str:
+    """Where a container asks for ``resource``: limits first, then requests."""
+    for container in view.containers:
+        for section in ("limits", "requests"):
+            if resource in container.mapping("resources", section):
+                return container.ptr("resources", section, resource)
+    return view.spec_pointer
 
 
 def _first_request(view: Any, vendor: dict[str, Any]) -> tuple[Any, str, str] | None:

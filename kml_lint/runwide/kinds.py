@@ -42,6 +42,13 @@ for _name, _kinds, _doc in (
     fact_kind(_name, kinds=_kinds, doc=_doc)(_spec)
 
 
+@fact_kind("kueuecohorts", kinds=("kueue.x-k8s.io/Cohort",))
+def _cohort(data: dict[str, Any]) -> Any:
+    """Kueue Cohorts (hierarchical cohorts): a cohort with quota of its own makes what a ClusterQueue may
+    borrow undecidable offline (KML211)."""
+    return {"parent": _mapping(data.get("spec")).get("parentName")}
+
+
 @fact_kind("priorityclasses", kinds=("scheduling.k8s.io/PriorityClass",))
 def _priority_class(data: dict[str, Any]) -> Any:
     """PriorityClasses: value, global default and preemption policy of the classes pods name."""
