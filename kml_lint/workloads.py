@@ -752,7 +752,8 @@ def _pod(pod: Any, where: str) -> PodLocation:
         _pointer(pod["path"], f"{where}: path"), shape, role,
         frozenset(_strings(pod["traits"], f"{where}: traits")) if "traits" in pod else frozenset(),
         containers, _pointer(pod["metadata"], f"{where}: metadata") if "metadata" in pod else None, defaults, when,
-        bool(pod.get("partial", False)), required, _gang(pod.get("gang"), f"{where}: gang") if "gang" in pod else None)
+        bool(pod.get("partial", False)), required,
+        gang=_gang(pod.get("gang"), f"{where}: gang") if "gang" in pod else None)
 
 
 def _gang_pointer(value: Any, where: str) -> str:
