@@ -142,6 +142,8 @@ def validate_config(config: Config) -> None:
             key = ".".join([*map(str, error.absolute_path), str(unknown[0])])
             known = sorted(error.schema.get("properties", {}))
             message = f"unknown setting {unknown[0]!r}" + (f" (known: {', '.join(known)})" if known else "")
+    if len(message) > 300:  # jsonschema quotes the whole value: an absurd one would fill the terminal
+        message = message[:200] + " ... " + message[-60:]
     raise ConfigError(f"{config.where(pointer)}: {key}: {message}")
 
 

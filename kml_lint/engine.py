@@ -355,6 +355,14 @@ class Engine:
                    "manifests)", site.line, site.col, pointer=site.pointer, obj=site.obj)
         return result
 
+    def failed_file(self, path: str, exc: Exception) -> FileResult:
+        """The result of a file whose linting failed outside any one rule: one KML000 at its start, so the run
+        and every other file's results go on."""
+        result = FileResult(path)
+        self._emit(result, INTERNAL_ERROR, f"internal error while linting this file: {type(exc).__name__}: {exc}; "
+                   "the other files were still linted (please report this with the manifest)", 1, 1)
+        return result
+
     def _internal_error(self, result: FileResult, obj: K8sObject, what: str, exc: Exception) -> None:
         line, col = obj.locate(obj.base)
         self._emit(result, INTERNAL_ERROR,

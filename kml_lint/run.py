@@ -118,7 +118,10 @@ class FileLinter:
             cached = self.cache.get(key)
             if cached is not None:
                 return cached
-        result = lint_file_local(self.engine, self.local, path, source, explicit, disabled, rendered)
+        try:
+            result = lint_file_local(self.engine, self.local, path, source, explicit, disabled, rendered)
+        except Exception as exc:  # one file must never cost the others their results
+            return self.engine.failed_file(path, exc)
         if key is not None:
             self.cache.put(key, result)
         return result

@@ -162,6 +162,13 @@ _FLOAT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
 _TAG_PREFIX = "tag:yaml.org,2002:"
 
+# go-yaml v2 reads an integer as int64 or uint64; one neither holds is read as a float if it is finite, else as
+# text. Following it keeps every number small enough for any rule to print or compare (Python refuses to turn
+# an int of more than 4,300 digits into text), and reports an absurd number where a number belongs (KML003).
+_INT_MIN, _INT_MAX = -(2 ** 63), 2 ** 64 - 1
+_LONGEST_INT = 67  # "-0b" + 64 binary digits: longer text is never a 64-bit integer (underscores removed)
+_INF = float("inf")
+
 
 def resolve_plain(text: str) -> Any:
     """Type of a plain (unquoted, untagged) scalar under YAML 1.1 as kubectl reads it."""
@@ -175,13 +182,28 @@ def resolve_plain(text: str) -> Any:
     if text in _CONSTANTS:
         return _CONSTANTS[text]
     number = text.replace("_", "") if "_" in text else text
-    if _OCTAL.fullmatch(number):
-        return int(number, 8)
-    if _INT.fullmatch(number):
-        return int(number, 0)
+    if len(number) <= _LONGEST_INT:
+        value: int | None = None
+        if _OCTAL.fullmatch(number):
+            value = int(number, 8)
+        elif _INT.fullmatch(number):
+            value = int(number, 0)
+        if value is not None and _INT_MIN <= value <= _INT_MAX:
+            return value
     if _FLOAT.fullmatch(number) and any(ch.isdigit() for ch in number):
-        return float(number)
-    return text
+        value_f = float(number)
+        if value_f not in (_INF, -_INF):
+            return value_f
+    return text  # as go-yaml: a number no 64-bit type holds stays text (and is reported where a number belongs)
+
+
+def is_oversized_number(text: str) -> bool:
+    """Whether ``text`` is written as a number that no 64-bit type holds (so YAML reads it as text)."""
+    if not text or text[0] not in _NUMBER_START:
+        return False
+    number = text.replace("_", "")
+    return bool(_OCTAL.fullmatch(number) or _INT.fullmatch(number)
+                or (_FLOAT.fullmatch(number) and any(ch.isdigit() for ch in number))) and resolve_plain(text) == text
 
 
 def _resolve_tagged(text: str, tag: str) -> Any:

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from ..objects import field_path as display_path
 from ..quantity import parse_quantity, suggest_quantity
-from ..yamlfold import escape_pointer_token
+from ..yamlfold import escape_pointer_token, is_oversized_number
 
 VIOLATION, UNKNOWN_FIELD, INVALID_QUANTITY = "KML003", "KML004", "KML005"
 
@@ -98,6 +98,8 @@ def _type_hint(value: Any, types: list[str], raw: str | None) -> str:
         if isinstance(value, str) and is_placeholder(value):
             return PLACEHOLDER_HINT
         if isinstance(value, str) and any(t in types for t in ("integer", "number", "boolean")):
+            if is_oversized_number(value):
+                return "; it is too large for any 64-bit number, so YAML reads it as text"
             return "; remove the quotes around it"
         return ""
     if isinstance(value, bool):
