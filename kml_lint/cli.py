@@ -22,7 +22,9 @@ def _split(values: tuple[str, ...] | list[str]) -> list[str]:
 
 
 def _fail(message: str) -> NoReturn:
-    click.echo(f"kml-lint: error: {message}", err=True)
+    from .reporters.escape import visible  # messages name files and quote settings from the repository
+
+    click.echo(f"kml-lint: error: {visible(message)}", err=True)
     sys.exit(EXIT_USAGE)
 
 
@@ -177,11 +179,13 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
         summary = report.summary()
         sink.finish(summary)
 
+    from .reporters.escape import visible
+
     for path, message in summary.problems:
-        click.echo(f"kml-lint: warning: {path}: {message}", err=True)
+        click.echo(f"kml-lint: warning: {visible(path)}: {visible(message)}", err=True)
     if options["verbose"]:
         for path, reason in summary.skipped:
-            click.echo(f"kml-lint: skipped {path}: {reason}", err=True)
+            click.echo(f"kml-lint: skipped {visible(path)}: {visible(reason)}", err=True)
         if options["cache"]:
             click.echo(f"kml-lint: cache: {summary.cached} of {summary.files} files reused", err=True)
         if not options["no_schemas"]:

@@ -11,12 +11,13 @@ from ..engine import FileResult
 from ..findings import Finding, ObjectRef
 from ..report import Summary
 from . import Reporter
+from .escape import visible
 
 
 def _case_name(ref: ObjectRef | None) -> str:
     if ref is None or ref.kind is None:
         return "(file)"
-    return ref.identity().strip("/").replace("//", "/")
+    return visible(ref.identity().strip("/").replace("//", "/"))
 
 
 class JunitReporter(Reporter):
@@ -28,7 +29,7 @@ class JunitReporter(Reporter):
         self.suites: dict[str, dict[str, list[tuple[str, str, str]]]] = {}
 
     def file(self, result: FileResult) -> None:
-        cases = self.suites.setdefault(result.path, {})
+        cases = self.suites.setdefault(visible(result.path), {})
         for ref in result.object_refs:
             cases.setdefault(_case_name(ref), [])
         for finding in result.findings:
@@ -58,9 +59,10 @@ class JunitReporter(Reporter):
 
 
 def _failure(finding: Finding) -> tuple[str, str, str]:
-    return (f"{finding.rule_id} {finding.rule_name}", finding.message,
-            f"{finding.path}:{finding.line}:{finding.col}: {finding.severity.label} {finding.rule_id} "
-            f"{finding.rule_name} {finding.message}")
+    message = visible(finding.message)
+    return (f"{finding.rule_id} {finding.rule_name}", message,
+            f"{visible(finding.path)}:{finding.line}:{finding.col}: {finding.severity.label} {finding.rule_id} "
+            f"{finding.rule_name} {message}")
 
 
 REPORTER = JunitReporter

@@ -8,6 +8,7 @@ from ..engine import FileResult
 from ..findings import Finding, Severity
 from ..report import Summary
 from . import Reporter
+from .escape import visible
 
 COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTE: "cyan"}
 
@@ -17,19 +18,19 @@ def plural(count: int, word: str) -> str:
 
 
 def headline(finding: Finding, color: bool) -> str:
-    location = f"{finding.path}:{finding.line}:{finding.col}:"
+    location = f"{visible(finding.path)}:{finding.line}:{finding.col}:"
     severity = finding.severity.label
     rule = f"{finding.rule_id} {finding.rule_name}"
     suffix = ""
     if finding.suppression is not None:
-        why = f": {finding.suppression.reason}" if finding.suppression.reason else ""
+        why = f": {visible(finding.suppression.reason)}" if finding.suppression.reason else ""
         suffix = f" [suppressed by {finding.suppression.kind}{why}]"
     if color:
         location = click.style(location, bold=True)
         severity = click.style(severity, fg=COLORS[finding.severity], bold=True)
         rule = click.style(rule, dim=True)
         suffix = click.style(suffix, dim=True) if suffix else ""
-    return f"{location} {severity} {rule} {finding.message}{suffix}"
+    return f"{location} {severity} {rule} {visible(finding.message)}{suffix}"
 
 
 class TextReporter(Reporter):
