@@ -20,6 +20,7 @@ from typing import Any
 from ..registry import schemas_dir
 from .compiler import CompiledSchema
 from .convert import crd_schemas, user_json_schema
+from .patterns import unusable_patterns
 from .versions import resolve_version
 
 BUILTIN, CRD, USER = "built-in", "CRD", "user"
@@ -163,9 +164,16 @@ class SchemaStore:
             for path in folder._index().values():
                 try:
                     raw = path.read_bytes()
-                    json.loads(gzip.decompress(raw) if path.name.endswith(".gz") else raw)
+                    data = json.loads(gzip.decompress(raw) if path.name.endswith(".gz") else raw)
                 except (OSError, ValueError, EOFError) as exc:
                     self.problems.append((str(path), f"schema file is not valid JSON: {exc}"))
+                    continue
+                self.problems.extend((str(path), note) for note in unusable_patterns(data))
+            seen: set[int] = set()
+            for path, crd in folder._crds.values():
+                if id(crd) not in seen:  # one CRD object serves each of its versions
+                    seen.add(id(crd))
+                    self.problems.extend((str(path), note) for note in unusable_patterns(crd))
 
 
     def lookup(self, group: str, version: str, kind: str) -> SchemaEntry | None:
