@@ -22,6 +22,11 @@ from .yamlfold import parse_yaml, split_lines
 
 INTERNAL_ERROR, INVALID_YAML, INVALID_OBJECT = "KML000", "KML001", "KML002"
 
+SECRET_CHECKS = frozenset({"secrets.literal_env", "secrets.credential_format", "secrets.secret_data",
+                           "ml_secrets.inline_credentials"})
+"""Checks that detect secrets: they run on every file, selected or not, so that every value detected as a secret is
+masked in every finding of the file (a deselected KML401 must not let KML005 quote an AWS secret key)."""
+
 _TEMPLATE_SYNTAX = re.compile(r"\{\{-?\s*[.$/A-Za-z(]|\{%")
 
 
@@ -115,6 +120,7 @@ class Engine:
         self._by_kind: dict[str, tuple[list[tuple[Rule, Any, Any]], ...]] = {}
         self._pointers: dict[str, tuple[str, Any]] = {}
         self._workloads = workloads  # None: the built-in table, loaded when a rule first asks for pod templates
+        self._sweep: list[Rule] | None = None  # the secret checks not selected: run only to learn the secrets
 
     # -- entry points ---------------------------------------------------------------------------
 
@@ -226,6 +232,9 @@ class Engine:
                     self._add(result, rule, obj, subject, hits)
         for rule, _, _ in run_rules:
             self._collect(result, rule, ctx, obj)
+        sweep = self._secret_sweep()
+        if sweep:
+            self._sweep_secrets(result, ctx, obj, sweep)
         if not (self._pod_rules or self._container_rules):
             return
         try:
@@ -262,6 +271,41 @@ class Engine:
                     if hits:
                         label = label or container.describe()
                         self._add(result, rule, obj, f"{subject}, {label}", hits, role, label)
+
+    def _secret_sweep(self) -> list[Rule]:
+        if self._sweep is None:
+            selected = {rule.check.name for rule in self.rules if rule.check is not None}
+            if selected >= SECRET_CHECKS:
+                self._sweep = []
+            else:
+                from .registry import load_rules
+
+                self._sweep = [rule for rule in load_rules() if rule.check is not None
+                               and rule.check.name in SECRET_CHECKS and rule.check.name not in selected]
+        return self._sweep
+
+    def _sweep_secrets(self, result: FileResult, ctx: FileContext, obj: K8sObject, sweep: list[Rule]) -> None:
+        """Run the secret checks no one selected, keeping only the secrets they detect (never their findings)."""
+        hits: list[Hit] = []
+        try:
+            for rule in sweep:
+                if rule.kinds is not None and obj.group_kind not in rule.kinds:
+                    continue
+                function = rule.check.function  # type: ignore[union-attr]
+                if rule.target == "object":
+                    hits.extend(function(ctx, obj, rule.params))
+                    continue
+                for view in ctx.views(obj):
+                    if rule.target == "pod":
+                        hits.extend(function(ctx, view, rule.params))
+                    elif rule.target == "container":
+                        for container in view.containers:
+                            hits.extend(function(ctx, view, container, rule.params))
+        except Exception as exc:  # a selected rule that fails reports it; a swept one must not hide the others
+            self._internal_error(result, obj, "secret detection", exc)
+        for hit in hits:
+            if hit.secret:
+                result.secrets.update((hit.secret,) if isinstance(hit.secret, str) else hit.secret)
 
     def _add(self, result: FileResult, rule: Rule, obj: K8sObject, subject: str, hits: list[Hit],
              role: str | None = None, container: str | None = None) -> None:

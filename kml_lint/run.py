@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .checks import RunContext
-from .credentials import redact
+from .credentials import mask_all
 from .discovery import Target, discover
 from .engine import Engine, FileResult
 from .findings import Finding
@@ -146,11 +146,29 @@ def lint_file_local(engine: Engine, suppressor: Suppressor, path: str, source: S
     # were needed raw for the suppressions above; from here on they are output, so mask any credential in them.
     if not result.facts:
         result.directives = []
+    _mask_secrets(result)
     result.secrets, result.origins, result.placement = set(), {}, None
-    for finding in result.findings:
-        if finding.pointer:
-            finding.pointer = redact(finding.pointer)
     return result
+
+
+def _mask_secrets(result: FileResult) -> None:
+    """Every value detected as a secret anywhere in the file, masked in every finding of the file: a value one rule
+    masks may be quoted by another rule's message (an AWS key as a quantity), a suppression reason or a pointer.
+    Known credential formats are masked wherever they appear (``redact``) even when no rule reported them."""
+    secrets = result.secrets
+    for finding in result.findings:
+        finding.message = mask_all(finding.message, secrets)
+        if finding.pointer:
+            finding.pointer = mask_all(finding.pointer, secrets)
+        if finding.role:
+            finding.role = mask_all(finding.role, secrets)
+        if finding.container:
+            finding.container = mask_all(finding.container, secrets)
+        if finding.suppression is not None and finding.suppression.reason:
+            finding.suppression.reason = mask_all(finding.suppression.reason, secrets)
+    for directive in result.directives:  # kept for run-scope findings, which show their reasons
+        if directive.reason:
+            directive.reason = mask_all(directive.reason, secrets)
 
 
 def lint_file(engine: Engine, suppressor: Suppressor, path: str, source: SourceText | SourceError,
