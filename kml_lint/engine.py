@@ -22,6 +22,10 @@ from .yamlfold import parse_yaml, split_lines
 
 INTERNAL_ERROR, INVALID_YAML, INVALID_OBJECT = "KML000", "KML001", "KML002"
 
+FINDINGS_PER_RULE = 1_000
+"""Findings one rule may report in one file; the rest are counted, not kept (a Pod of 250,000 containers held
+millions of findings), and one more finding of the rule, at the first one left out, says how many."""
+
 SECRET_CHECKS = frozenset({"secrets.literal_env", "secrets.credential_format", "secrets.secret_data",
                            "ml_secrets.inline_credentials"})
 """Checks that detect secrets: they run on every file, selected or not, so that every value detected as a secret is
@@ -121,6 +125,7 @@ class Engine:
         self._pointers: dict[str, tuple[str, Any]] = {}
         self._workloads = workloads  # None: the built-in table, loaded when a rule first asks for pod templates
         self._sweep: list[Rule] | None = None  # the secret checks not selected: run only to learn the secrets
+        self._reset_budget()
 
     # -- entry points ---------------------------------------------------------------------------
 
@@ -128,6 +133,7 @@ class Engine:
                     disabled: frozenset[str] = frozenset(), rendered: bool = False) -> FileResult:
         """Lint decoded text, or report why the file could not be read (always reported, never skipped)."""
         if isinstance(source, SourceError):
+            self._reset_budget()
             result = FileResult(path, placement=Placement(path))
             if INVALID_YAML not in disabled:
                 self._emit(result, INVALID_YAML, source.message, source.line, source.col)
@@ -141,7 +147,10 @@ class Engine:
         if disabled:
             return self._without(disabled).lint_text(path, text, explicit, rendered=rendered)
         result = FileResult(path, placement=Placement(path, text, rendered))
+        self._reset_budget()
         self._lint_documents(result, text, explicit)
+        if self._left_out:
+            self._report_left_out(result)
         if self.keep_source_lines:
             self._attach_source_lines(result, text)
         result.findings.sort(key=Finding.sort_key)
@@ -160,7 +169,7 @@ class Engine:
         candidates = [(doc, list(objects_of(doc))) for doc in documents]
         has_object = any(isinstance(o, K8sObject) for _, items in candidates for o in items)
         fatal = [p for doc in documents for p in doc.problems if p.fatal]
-        if parsed.error is None and not fatal and not has_object and not explicit:
+        if parsed.error is None and parsed.budget is None and not fatal and not has_object and not explicit:
             result.skipped = "no document has apiVersion and kind" if documents else "empty"
             return
         if (parsed.error is not None or fatal) and _TEMPLATE_SYNTAX.search(text):
@@ -172,6 +181,8 @@ class Engine:
             return
         if parsed.error is not None:
             self._emit(result, INVALID_YAML, parsed.error.message, parsed.error.line, parsed.error.col)
+        if parsed.budget is not None:
+            self._emit(result, INVALID_YAML, parsed.budget.message, parsed.budget.line, parsed.budget.col)
         ctx = FileContext(self.run, text, path=result.path, workloads=self._workloads, stats=result.stats)
         for doc, items in candidates:
             for problem in doc.problems:
@@ -307,14 +318,49 @@ class Engine:
             if hit.secret:
                 result.secrets.update((hit.secret,) if isinstance(hit.secret, str) else hit.secret)
 
+    def _over_budget(self, result: FileResult, rule: Rule) -> bool:
+        """Whether ``rule`` has reported its budget of findings in this file (counted per file, in ``_left_out``)."""
+        kept = self._kept[rule.id]
+        if kept < FINDINGS_PER_RULE:
+            self._kept[rule.id] = kept + 1
+            return False
+        left = self._left_out.get(rule.id)
+        if left is None:
+            left = self._left_out[rule.id] = [0, None]
+        left[0] += 1
+        return True
+
+    def _reset_budget(self) -> None:
+        self._kept: Counter[str] = Counter()  # findings kept per rule in the file being linted
+        self._left_out: dict[str, list[Any]] = {}  # rule id -> [findings left out, where the first was]
+
+    def _report_left_out(self, result: FileResult) -> None:
+        by_id = {rule.id: rule for rule in self.rules}
+        for rule_id, (count, first) in self._left_out.items():
+            rule = by_id[rule_id]
+            line, col, pointer, obj = first or (1, 1, None, ObjectRef())
+            finding = Finding(rule.id, rule.name, rule.severity,
+                              f"{count:,} more findings of {rule.id} in this file are not listed (the budget is "
+                              f"{FINDINGS_PER_RULE:,} findings per rule per file); fix the ones above and lint again",
+                              result.path, line, col, pointer, obj)
+            finding.fingerprint = fingerprint(finding, None)
+            result.findings.append(finding)
+        self._reset_budget()
+
     def _add(self, result: FileResult, rule: Rule, obj: K8sObject, subject: str, hits: list[Hit],
              role: str | None = None, container: str | None = None) -> None:
         """Locate a rule's hits and record them as findings."""
         for hit in hits:
-            line, col = obj.locate(hit.pointer, hit.at)
-            path, line = result.place(line)
             if hit.secret:
                 result.secrets.update((hit.secret,) if isinstance(hit.secret, str) else hit.secret)
+            if self._over_budget(result, rule):
+                left = self._left_out[rule.id]
+                if left[1] is None:
+                    line, col = obj.locate(hit.pointer, hit.at)
+                    left[1] = (result.place(line)[1], col, hit.pointer, obj.ref)
+                continue
+            line, col = obj.locate(hit.pointer, hit.at)
+            path, line = result.place(line)
             severity = rule.severity if hit.severity is None else min(rule.severity, hit.severity)
             finding = Finding(rule.id, rule.name, severity, redact(f"{subject}: {hit.message}"), path, line,
                               col, hit.pointer, obj.ref, role=redact(role) if role else None,
@@ -394,6 +440,7 @@ class Engine:
         if load is not None:
             site = load(site)
         result = FileResult(site.path, supplement=True)
+        self._reset_budget()
         self._emit(result, INTERNAL_ERROR, f"internal error in rule {rule.id} ({rule.name}) over the run: "
                    f"{type(exc).__name__}: {exc}; the other rules still ran (please report this with the "
                    "manifests)", site.line, site.col, pointer=site.pointer, obj=site.obj)
@@ -403,6 +450,7 @@ class Engine:
         """The result of a file whose linting failed outside any one rule: one KML000 at its start, so the run
         and every other file's results go on."""
         result = FileResult(path)
+        self._reset_budget()
         self._emit(result, INTERNAL_ERROR, f"internal error while linting this file: {type(exc).__name__}: {exc}; "
                    "the other files were still linted (please report this with the manifest)", 1, 1)
         return result
@@ -418,6 +466,11 @@ class Engine:
         rule = self._engine_rules.get(rule_id)
         if rule is None:
             return  # not selected
+        if self._over_budget(result, rule):
+            left = self._left_out[rule.id]
+            if left[1] is None:
+                left[1] = (result.place(line)[1], col, pointer, obj or ObjectRef())
+            return
         # Parser messages may quote the input: mask any credential they hold.
         path, line = result.place(line)
         finding = Finding(rule.id, rule.name, rule.severity, redact(message), path, line, col, pointer,
