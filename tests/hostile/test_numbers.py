@@ -100,3 +100,22 @@ def test_an_absurd_max_file_size_in_the_configuration_is_a_configuration_error(t
     code, _, err = cli("good.yaml", cwd=tmp_path)
     assert code == 2
     assert "max-file-size" in err and "internal error" not in err and len(err) < 600
+
+
+def test_quantities_with_exbibytes_or_absurd_exponents_parse_without_raising() -> None:
+    from decimal import Decimal
+
+    from kml_lint.quantity import parse_quantity
+
+    assert parse_quantity("1Ei") == Decimal(2) ** 60  # raised ValueError: "Ei" was read as an exponent
+    assert parse_quantity("1e" + "9" * 5000) is None
+    assert parse_quantity("1e999999999") is None
+    assert parse_quantity("1e3") == 1000
+
+
+@pytest.mark.parametrize("text", ["²", "9" * 5000, "٣", "99999999999999999999999"])
+def test_text_read_as_a_count_is_ascii_and_64_bit(text: str) -> None:
+    from kml_lint.checks._common import int_or_none
+
+    assert int_or_none(text) is None
+    assert int_or_none(" 12 ") == 12
