@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import kml_process
+from conftest import cli
 
 AWS_SECRET = "wJalrXUtnFEMIK7MDENGbPxRfiCYPLANTEDKEY01"  # no known format: only its env name says it is a secret
 PASSWORD = "Zq8-mNv2-wLp9-xRplanted"
@@ -66,10 +66,10 @@ def _clean(text: str, where: str) -> None:
 
 
 def _run(root: Path, *args: str) -> str:
-    proc = kml_process("leak.yaml", "--show-suppressed", *args, cwd=root, timeout=60)
-    assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr, proc.stderr
-    _clean(proc.stderr, f"{args} stderr")
-    return proc.stdout
+    code, out, err = cli("leak.yaml", "--show-suppressed", *args, cwd=root)
+    assert code in (0, 1), err
+    _clean(err, f"{args} stderr")
+    return out
 
 
 @pytest.mark.parametrize("fmt", ["text", "full", "json", "sarif", "github", "junit"])
@@ -95,7 +95,7 @@ def test_the_service_account_key_material_is_masked_in_source_lines(workspace: P
 
 def test_the_cache_holds_no_secret(workspace: Path, tmp_path: Path) -> None:
     # --cache-dir (issue 13, item 1) moves the cache out of the checkout; before it, the cache is in the checkout.
-    movable = "--cache-dir" in kml_process("--help", timeout=60).stdout
+    movable = "--cache-dir" in cli("--help")[1]
     folder = tmp_path / "cache" if movable else workspace / ".kml-lint-cache"
     _run(workspace, "--cache", *(("--cache-dir", str(folder)) if movable else ()), "--format", "full")
     entries = "".join(p.read_text(errors="replace") for p in folder.rglob("*") if p.is_file())
