@@ -64,7 +64,8 @@ def _use_color(output: str | None) -> bool:
 @click.option("-q", "--quiet", is_flag=True, help="Findings only: no summary line.")
 @click.option("--statistics", is_flag=True, help="Print counts per rule instead of the findings.")
 @click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False), help="Load more rule files from DIR.")
-@click.option("--platform", metavar="NAME", help="The platform the cluster runs on (gke adds GPU tolerations).")
+@click.option("--platform", metavar="NAME", help="The platform the cluster runs on: gke, gke-autopilot, eks, aks, "
+              "openshift, kind, minikube, k3d, docker-desktop or microk8s (some rules know what it does for you).")
 @click.option("--kubernetes-version", metavar="VERSION", help="Validate against this Kubernetes minor version's "
               "schemas (default: the newest shipped).")
 @click.option("--no-schemas", is_flag=True, help="Skip schema validation (KML003, KML004, KML005, KML007).")
@@ -94,7 +95,8 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
 
     Exit codes: 0 no unsuppressed finding at or above --fail-on, 1 there are, 2 usage error or internal failure.
     """
-    from .config import ConfigError, dump, find_config, load_config
+    from .checks import PLATFORMS
+    from .config import ConfigError, check_rule_references, dump, find_config, load_config, unknown_platform
     from .registry import RuleError, find_rule, load_rules
 
     try:
@@ -104,8 +106,11 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
     settings = effective_settings(config, options)
     try:
         rules = load_rules(settings["rules-dirs"])
-    except RuleError as exc:
+        check_rule_references(config, rules)
+    except (RuleError, ConfigError) as exc:
         _fail(str(exc))
+    if options["platform"] is not None and options["platform"] not in PLATFORMS:
+        _fail(f"--platform: {unknown_platform(options['platform'])}")
     if options["show_config"]:
         click.echo(f"# effective configuration (file: {config.source or 'none'})")
         click.echo(dump({key: value for key, value in settings.items() if value not in (None, [], {})}), nl=False)
@@ -156,7 +161,7 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
     run_options = RunOptions(
         list(paths), selected, excludes=settings["exclude"], force_exclude=options["force_exclude"],
         max_file_size=settings["max-file-size"], platform=settings["platform"],
-        stdin_filename=options["stdin_filename"], config=config, baseline=baseline,
+        stdin_filename=options["stdin_filename"], config=config, baseline=baseline, known_rules=rules,
         peer_annotations=peer_annotations(settings["peer-annotations"], rules),
         keep_source_lines=needs_source_lines(output_format), progress=_progress(), jobs=options["jobs"],
         cache=options["cache"], kubernetes_version=kubernetes_version, schemas=not options["no_schemas"],
@@ -169,7 +174,7 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
         if options["write_baseline"]:
             from .suppress import BaselineWriter
 
-            sink = BaselineWriter(out)
+            sink = BaselineWriter(out, os.path.dirname(os.path.abspath(output)) if output else None)
         else:
             sink = make_reporter(fmt, out, render_options, selected, os.getcwd())
         try:
@@ -186,6 +191,8 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
     if options["verbose"]:
         for path, reason in summary.skipped:
             click.echo(f"kml-lint: skipped {visible(path)}: {visible(reason)}", err=True)
+        for note in summary.notes:
+            click.echo(f"kml-lint: {visible(note)}", err=True)
         if options["cache"]:
             click.echo(f"kml-lint: cache: {summary.cached} of {summary.files} files reused", err=True)
         if not options["no_schemas"]:
@@ -306,9 +313,9 @@ def effective_settings(config: Any, options: dict[str, Any]) -> dict[str, Any]:
 
 def configured_rules(rules: list[Any], settings: dict[str, Any], config: Any) -> list[Any]:
     """Select rules, then apply the configuration's severity overrides and parameters."""
-    from .config import ConfigError
+    from .config import ConfigError, key_of, pointer_of
     from .findings import Severity
-    from .registry import RuleError, check_selectors, select_rules, specificity, validate_params_for
+    from .registry import params_problem, select_rules, specificity
 
     selected = select_rules(rules, settings["select"], settings["ignore"], settings["extend-select"],
                             preview=settings["preview"])
@@ -317,28 +324,29 @@ def configured_rules(rules: list[Any], settings: dict[str, Any], config: Any) ->
         overrides.setdefault(key, {})["severity"] = level
     for key, entry in settings["rules"].items():
         overrides.setdefault(key, {}).update(entry)
-    if overrides:
-        try:
-            check_selectors(list(overrides), rules)
-        except RuleError as exc:
-            raise ConfigError(f"{config.source}: {exc}") from None
     out = []
     for rule in selected:
         severity, params = None, {}
+        given_by: dict[str, str] = {}  # parameter -> the rules entry that sets it, to place errors at its key
         # Broad selectors (KML2) first, so that a specific one (an id or a name) wins.
         matching = sorted((specificity(key, rule), key) for key in overrides if specificity(key, rule))
         for _, key in matching:
             entry = overrides[key]
             severity = Severity.parse(entry["severity"]) if entry.get("severity") else severity
             params.update(entry.get("params") or {})
+            given_by.update(dict.fromkeys(entry.get("params") or {}, key))
         if params:
             if rule.check is None or rule.check.name.startswith("schema:"):
-                raise ConfigError(f"{config.where('/rules')}: rule {rule.id} takes no parameters")
-            merged = {**rule.params, **params}
-            try:
-                validate_params_for(rule.check, merged, f"{config.where('/rules')}: rules.{rule.id}.params")
-            except RuleError as exc:
-                raise ConfigError(str(exc)) from None
+                path = ["rules", next(iter(given_by.values())), "params"]
+                raise ConfigError(f"{config.where(pointer_of(path))}: {key_of(path)}: rule {rule.id} takes no "
+                                  "parameters")
+            problem = params_problem(rule.check, {**rule.params, **params})
+            if problem:
+                inside, message = problem
+                owner = given_by.get(str(inside[0])) if inside else None
+                path = ["rules", owner, "params", *inside] if owner else ["rules", next(iter(given_by.values())),
+                                                                          "params"]
+                raise ConfigError(f"{config.where(pointer_of(path))}: {key_of(path)}: rule {rule.id}: {message}")
             rule = rule.with_overrides(severity, params)
         elif severity is not None:
             rule = rule.with_overrides(severity)

@@ -50,6 +50,15 @@ class FileContext:
     def platform(self) -> str | None:
         return self.run.platform
 
+    @property
+    def facts(self) -> Any:
+        """The run-wide facts (``runwide.RunFacts``): CRDs, Namespaces, quotas... of every file of the run."""
+        if self.run.facts is None:
+            from .runwide.facts import EMPTY
+
+            return EMPTY
+        return self.run.facts
+
     def prefilter(self, pattern: re.Pattern[str]) -> bool:
         """Whether ``pattern`` occurs anywhere in the file: one scan per file, shared by every object."""
         found = self._memo.get(pattern)
@@ -380,15 +389,16 @@ class Engine:
             result.facts.setdefault(rule.id, []).append(fact)
 
     def finish_run(self, facts_by_file: list[tuple[str, dict[str, list[Any]]]],
-                   load: Any = None) -> Iterator[FileResult]:
+                   load: Any = None, context: set[str] | frozenset[str] = frozenset()) -> Iterator[FileResult]:
         """Judge the run-scope rules over the facts every file collected (in file order).
 
         Yields the findings as they are judged, rule by rule, one result per run of consecutive findings in the
         same file: the files' own results were already reported (streaming), so these follow them, and a run
         with thousands of cross-object findings never holds them all. ``load`` reads back a site that was
-        spilled to disk (``spill.SiteSpill``).
+        spilled to disk (``spill.SiteSpill``). ``context``: files whose facts are consulted but whose findings are
+        never reported (the repository around files named on the command line).
         """
-        known = {path for path, _ in facts_by_file}
+        known = {path for path, _ in facts_by_file} - set(context)
         for rule in self._run_rules:
             facts = [fact for _, by_rule in facts_by_file for fact in by_rule.get(rule.id, ())]
             if not facts:
@@ -402,7 +412,8 @@ class Engine:
                         site = load(site)
                     finding = Finding(rule.id, rule.name, rule.severity, redact(f"{site.subject}: {message}"),
                                       site.path, site.line, site.col, site.pointer, site.obj)
-                    finding.fingerprint = _fingerprint(rule.id, site.path, site.obj, site.where)
+                    finding.anchor = site.where
+                    finding.fingerprint = fingerprint_at(finding, site.path)
                     if current is not None and current.path != site.path:
                         yield _sorted(current)
                         current = None
@@ -520,12 +531,15 @@ def fingerprint(finding: Finding, obj: K8sObject | None, memo: dict[str, tuple[s
     """
     pointer = finding.pointer or ""
     if obj is not None:  # relative to the object: its identity already names it
-        where = normalised_pointer(obj.data, pointer[len(obj.base):], memo)
-    else:
-        where = pointer
-    parts = [finding.rule_id, finding.path, finding.obj.identity(), where]
-    if obj is None:
-        parts.append(finding.message)  # KML001/KML002: the problem itself is the identity
+        finding.anchor = normalised_pointer(obj.data, pointer[len(obj.base):], memo)
+    else:  # KML001/KML002: the problem itself is the identity
+        finding.anchor = f"{pointer}\x1f{finding.message}"
+    return fingerprint_at(finding, finding.path)
+
+
+def fingerprint_at(finding: Finding, path: str) -> str:
+    """The fingerprint ``finding`` would have if its file were named ``path`` (a baseline's relative path)."""
+    parts = [finding.rule_id, path, finding.obj.identity(), finding.anchor]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
@@ -537,11 +551,6 @@ def worst(findings: Iterable[Finding]) -> Severity | None:
 def _sorted(result: FileResult) -> FileResult:
     result.findings.sort(key=Finding.sort_key)
     return result
-
-
-def _fingerprint(rule_id: str, path: str, obj: ObjectRef, where: str) -> str:
-    """The same fingerprint ``fingerprint`` computes, from a run-scope ``Site`` (the object is gone by then)."""
-    return hashlib.sha256("\x1f".join([rule_id, path, obj.identity(), where]).encode("utf-8")).hexdigest()[:32]
 
 
 def _sites(fact: Any) -> Iterable[Site]:

@@ -81,6 +81,9 @@ class Finding:
     source: str | None = None  # the reported source line, secrets masked (kept only for --format full)
     role: str | None = None  # the pod template's role inside its object ("replica Worker"), when it has one
     container: str | None = None  # the container the finding is about ("container pytorch")
+    # The fingerprint's parts after the path (normalised pointer; the message too when there is no object), so
+    # a baseline can recompute the fingerprint with the path relative to its own folder (engine.fingerprint_at).
+    anchor: str = ""
 
     def sort_key(self) -> tuple[int, int, str, str]:
         return (self.line, self.col, self.rule_id, self.message)

@@ -164,14 +164,35 @@ def build_rule(data: dict[str, Any], source: str, validate_params: bool = True) 
     )
 
 
-def validate_params_for(check: CheckSpec, params: dict[str, Any], where: str) -> None:
+def params_problem(check: CheckSpec, params: dict[str, Any]) -> tuple[list[Any], str] | None:
+    """The first thing wrong with a check's parameters: the path of the parameter (``[name, index...]``) and
+    what is wrong, naming the closest known parameter for an unknown one; None when they are valid."""
     from jsonschema import Draft202012Validator
 
-    errors = sorted(Draft202012Validator(check.params_schema).iter_errors(params), key=lambda e: list(e.path))
-    if errors:
-        first = errors[0]
-        name = "/".join(str(p) for p in first.absolute_path) or "(parameters)"
-        raise RuleError(f"{where}: parameter {name}: {first.message}")
+    errors = sorted(Draft202012Validator(check.params_schema).iter_errors(params),
+                    key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    if not errors:
+        return None
+    first = errors[0]
+    path = list(first.absolute_path)
+    if first.validator == "additionalProperties" and not path:
+        known = sorted(check.params_schema.get("properties", {}))
+        unknown = sorted(set(first.instance) - set(known), key=str)
+        if unknown:
+            hint = did_you_mean(str(unknown[0]), known) or (f" (known: {', '.join(known)})" if known else "")
+            return [unknown[0]], f"unknown parameter {unknown[0]!r}{hint}"
+    message = first.message
+    if first.validator == "enum" and isinstance(first.instance, str):
+        message += did_you_mean(first.instance, [str(choice) for choice in first.validator_value])
+    return path, message
+
+
+def validate_params_for(check: CheckSpec, params: dict[str, Any], where: str) -> None:
+    problem = params_problem(check, params)
+    if problem:
+        path, message = problem
+        name = "/".join(str(p) for p in path) or "(parameters)"
+        raise RuleError(f"{where}: parameter {name}: {message}")
 
 
 COMPILED_RULES = "compiled_rules.json"
@@ -248,11 +269,47 @@ def specificity(selector: str, rule: Rule) -> int:
     return 0
 
 
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The valid name ``word`` most likely misspells (difflib), or None. Case and the look-alikes of digits
+    (``KML3O1``, ``KMLl01``) are forgiven first, so the obvious correction wins over merely similar names."""
+    import difflib
+
+    options = list(dict.fromkeys(choices))
+    folded = {option.lower(): option for option in options}
+    lowered = word.lower()
+    if lowered in folded and folded[lowered] != word:
+        return folded[lowered]
+    digits = re.sub(r"(?<=kml)([0-9ol|i]{3})$", lambda m: m.group(1).translate(str.maketrans("ol|i", "0111")),
+                    lowered)
+    if digits != lowered and digits in folded:
+        return folded[digits]
+    found = difflib.get_close_matches(lowered, list(folded), n=1, cutoff=0.6)
+    return folded[found[0]] if found else None
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for a message, or an empty string when nothing is close."""
+    found = closest(word, choices)
+    return f" (did you mean {found!r}?)" if found else ""
+
+
+def rule_names(rules: Iterable[Rule]) -> list[str]:
+    """Every id and name a selector may spell exactly."""
+    return [name for rule in rules for name in (rule.id, rule.name)]
+
+
+def unknown_selector(selector: str, rules: list[Rule]) -> str | None:
+    """Why ``selector`` names no rule (with the closest id or name), or None when it names some."""
+    if any(specificity(selector, rule) for rule in rules):
+        return None
+    return f"unknown rule {selector!r}{did_you_mean(selector, rule_names(rules))}"
+
+
 def check_selectors(selectors: Iterable[str], rules: list[Rule]) -> None:
-    unknown = [s for s in selectors if not any(specificity(s, rule) for rule in rules)]
+    unknown = [problem for s in selectors if (problem := unknown_selector(s, rules))]
     if unknown:
-        raise RuleError(f"unknown rule selector(s): {', '.join(unknown)} (use ids such as KML201, names such as "
-                        "gpu-without-toleration, or prefixes such as KML2)")
+        raise RuleError(f"{'; '.join(unknown)} (use ids such as KML201, names such as gpu-without-toleration, "
+                        "or prefixes such as KML2)")
 
 
 def select_rules(rules: list[Rule], select: list[str] | None = None, ignore: list[str] | None = None,

@@ -16,6 +16,16 @@ from ..findings import Severity
 
 TARGETS = ("object", "pod", "container", "run")
 
+PLATFORMS = ("gke", "gke-autopilot", "eks", "aks", "openshift", "kind", "minikube", "k3d", "docker-desktop",
+             "microk8s")
+"""The platforms a cluster may run on (``--platform``, the configuration's ``platform``): the one list that the
+command line, the configuration and every rule parameter naming platforms are checked against. A platform may
+have no special behaviour yet; a name outside the list is a mistake, reported, never silently ignored."""
+
+PLATFORM_LIST = {"type": "array", "items": {"enum": list(PLATFORMS)},
+                 "description": f"platforms, among {', '.join(PLATFORMS)}"}
+"""The JSON schema of a rule parameter that names platforms."""
+
 # Modules holding check functions, imported on first use. Listed here, once, so that the set of
 # checks does not depend on which modules happen to be imported elsewhere.
 _MODULES = ("resources", "accelerators", "images", "secrets", "lifecycle", "security", "probes", "crossobject",
@@ -64,6 +74,7 @@ class RunContext:
     kubernetes_version: str | None = None  # None: the newest shipped schemas
     schemas: bool = True  # schema validation (KML003-KML005, KML007)
     schema_dirs: tuple[str, ...] = ()  # --schema-dir folders, searched before the shipped schemas
+    facts: Any = None  # runwide.RunFacts: what the pre-pass found in the run's files (None: nothing)
 
 
 @dataclass(frozen=True, slots=True)

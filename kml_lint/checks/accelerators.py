@@ -8,7 +8,7 @@ from typing import Any
 
 from ..patterns import matches
 from ..quantity import is_whole, parse_quantity
-from . import Hit, check
+from . import PLATFORM_LIST, Hit, check
 
 _PATTERNS = {"type": "array", "items": {"type": "string"}}
 
@@ -36,7 +36,7 @@ _TOLERATION_PARAMS = {
                       "properties": {"key": {"type": "string"}, "value": {"type": "string"}}},
         },
         "auto_toleration_platforms": {
-            "type": "array", "items": {"type": "string"},
+            **PLATFORM_LIST,
             "description": "platforms that add accelerator tolerations themselves (the rule is silent there)",
         },
     },

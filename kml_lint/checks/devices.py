@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from . import Hit, check
+from . import PLATFORM_LIST, Hit, check
 from ._common import PATTERNS, is_templated, mapping, matches
 
 # -- KML203: NVIDIA_VISIBLE_DEVICES ------------------------------------------------------------------
@@ -18,8 +18,8 @@ _VISIBLE_PARAMS = {
         "infra_images": {**PATTERNS, "description": "images of device plugins, drivers and exporters (exempt)"},
         "infra_namespaces": {**PATTERNS, "description": "namespaces of GPU infrastructure (exempt)"},
         "exempt_kinds": {**PATTERNS, "description": "kinds that are node agents (group/Kind)"},
-        "quiet_platforms": {**PATTERNS, "description": "platforms whose GPU nodes ignore the variable (their device "
-                                                       "plugin mounts devices without the NVIDIA container runtime)"},
+        "quiet_platforms": {**PLATFORM_LIST, "description": "platforms whose GPU nodes ignore the variable (their "
+                            "device plugin mounts devices without the NVIDIA container runtime)"},
     },
     "required": ["variables"],
 }

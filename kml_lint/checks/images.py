@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..patterns import matches
-from . import Hit, check
+from . import PLATFORM_LIST, Hit, check
 
 _TEMPLATE_MARKERS = ("{{", "$(", "${")
 
@@ -97,7 +97,7 @@ def pull_always_with_digest(ctx: Any, view: Any, container: Any, params: dict[st
 _NEVER_PARAMS = {
     "properties": {
         "single_node_platforms": {
-            "type": "array", "items": {"type": "string"},
+            **PLATFORM_LIST,
             "description": "platforms (`--platform`) that run a single node, where images are loaded by hand "
                            "(kind, minikube): the rule is silent there",
         },

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from ..objects import K8sObject
-from . import Hit, RunHit, Site, check
+from . import PLATFORM_LIST, Hit, RunHit, Site, check
 
 _NO_PARAMS: dict[str, Any] = {"properties": {}}
 _STRINGS = {"type": "array", "items": {"type": "string"}}
@@ -230,7 +230,8 @@ def capabilities_not_dropped(ctx: Any, view: Any, container: Any, params: dict[s
 _SECCOMP_PARAMS = {
     "properties": {
         "default_profile_platforms": {
-            **_STRINGS, "description": "platforms whose nodes apply RuntimeDefault to every pod (the rule is silent)"},
+            **PLATFORM_LIST,
+            "description": "platforms whose nodes apply RuntimeDefault to every pod (the rule is silent)"},
     },
 }
 _POD_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod"
