@@ -328,7 +328,7 @@ class Engine:
                 result.secrets.update((hit.secret,) if isinstance(hit.secret, str) else hit.secret)
 
     def _over_budget(self, result: FileResult, rule: Rule) -> bool:
-        """Whether ``rule`` has reported its budget of findings in this file (counted per file, in ``_left_out``)."""
+        """Whether ``rule`` has used up its budget of findings in this file (this hit is then counted, not kept)."""
         kept = self._kept[rule.id]
         if kept < FINDINGS_PER_RULE:
             self._kept[rule.id] = kept + 1
@@ -347,11 +347,11 @@ class Engine:
         by_id = {rule.id: rule for rule in self.rules}
         for rule_id, (count, first) in self._left_out.items():
             rule = by_id[rule_id]
-            line, col, pointer, obj = first or (1, 1, None, ObjectRef())
+            path, line, col, pointer, obj = first or (result.path, 1, 1, None, ObjectRef())
             finding = Finding(rule.id, rule.name, rule.severity,
                               f"{count:,} more findings of {rule.id} in this file are not listed (the budget is "
                               f"{FINDINGS_PER_RULE:,} findings per rule per file); fix the ones above and lint again",
-                              result.path, line, col, pointer, obj)
+                              path, line, col, pointer, obj)
             finding.fingerprint = fingerprint(finding, None)
             result.findings.append(finding)
         self._reset_budget()
@@ -366,7 +366,7 @@ class Engine:
                 left = self._left_out[rule.id]
                 if left[1] is None:
                     line, col = obj.locate(hit.pointer, hit.at)
-                    left[1] = (result.place(line)[1], col, hit.pointer, obj.ref)
+                    left[1] = (*result.place(line), col, hit.pointer, obj.ref)
                 continue
             line, col = obj.locate(hit.pointer, hit.at)
             path, line = result.place(line)
@@ -480,7 +480,7 @@ class Engine:
         if self._over_budget(result, rule):
             left = self._left_out[rule.id]
             if left[1] is None:
-                left[1] = (result.place(line)[1], col, pointer, obj or ObjectRef())
+                left[1] = (*result.place(line), col, pointer, obj or ObjectRef())
             return
         # Parser messages may quote the input: mask any credential they hold.
         path, line = result.place(line)
