@@ -74,7 +74,18 @@ def _use_color(output: str | None) -> bool:
 @click.option("--strict-kinds", is_flag=True, help="Report objects without a schema (KML007) as errors.")
 @click.option("--max-file-size", type=click.IntRange(min=1), default=None,
               help="Skip (and report) files larger than this many bytes [default: 10 MiB].")
+@click.option("--sarif-max-results", type=click.IntRange(min=1), default=25_000, show_default=True, metavar="N",
+              help="SARIF: write at most N results (GitHub code scanning accepts 25,000 per run); when more are "
+              "found, unsuppressed, then errors, then warnings are kept first.")
 @click.option("--stdin-filename", metavar="NAME", help="The name to show for input read from '-'.")
+@click.option("--render/--no-render", default=True, show_default=True,
+              help="Render the Helm charts and build the kustomizations met, and lint what they deploy (findings "
+              "on template and source lines); --no-render skips chart templates and lints overlay files loose.")
+@click.option("--chart", "chart_dir", type=click.Path(exists=True, file_okay=False), metavar="DIR",
+              help="Piped `helm template` output is of the chart in DIR: findings land on its template lines.")
+@click.option("--source-root", type=click.Path(exists=True, file_okay=False), metavar="DIR",
+              help="Piped rendered input: `# Source:` paths and Kustomize origin paths are relative to DIR (the "
+              "folder `helm template` or `kustomize build` ran on).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes [default: every usable CPU when there are more than a handful of files].")
 @click.option("--cache/--no-cache", default=False, help="Reuse results of unchanged files from .kml-lint-cache/.")
@@ -115,21 +126,25 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
         click.echo(f"# effective configuration (file: {config.source or 'none'})")
         click.echo(dump({key: value for key, value in settings.items() if value not in (None, [], {})}), nl=False)
         return
-    if options["list_rules"] or options["explain"]:
-        from .docs import explain_text, list_rules_text
+    if options["explain"]:
+        from .docs import explain_text
 
-        if options["explain"]:
-            rule = find_rule(rules, options["explain"])
-            if rule is None:
-                _fail(f"no rule named {options['explain']!r} (see kml-lint --list-rules)")
-            click.echo(explain_text(rule), nl=False)
-        else:
-            click.echo(list_rules_text(rules), nl=False)
+        rule = find_rule(rules, options["explain"])
+        if rule is None:
+            _fail(f"no rule named {options['explain']!r} (see kml-lint --list-rules)")
+        click.echo(explain_text(rule), nl=False)
+        return
+    if options["list_rules"]:
+        _list_rules(rules, settings, config, output_format, output)
         return
     if not paths:
         click.echo(ctx.get_usage(), err=True)
         click.echo("Try 'kml-lint --help' for help.", err=True)
-        sys.exit(EXIT_USAGE)
+        _fail("no path given: name the files or folders to lint, or - to read standard input")
+    from .reporters import resolve_format
+
+    if options["statistics"] and resolve_format(output_format) not in ("text", "full", "json"):
+        _fail(f"--statistics prints text, full or json, not {output_format}")
     workloads = _workload_table(config, options["workload_files"])
     if options["inspect"]:
         _inspect(list(paths), workloads, output_format, output, settings, options)
@@ -156,7 +171,7 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
             baseline = load_baseline(settings["baseline"])
         except ValueError as exc:
             _fail(str(exc))
-    from .reporters import RenderOptions, make_reporter, needs_source_lines, resolve_format
+    from .reporters import RenderOptions, make_reporter, needs_source_lines
 
     run_options = RunOptions(
         list(paths), selected, excludes=settings["exclude"], force_exclude=options["force_exclude"],
@@ -165,11 +180,13 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
         peer_annotations=peer_annotations(settings["peer-annotations"], rules),
         keep_source_lines=needs_source_lines(output_format), progress=_progress(), jobs=options["jobs"],
         cache=options["cache"], kubernetes_version=kubernetes_version, schemas=not options["no_schemas"],
-        schema_dirs=settings["schema-dirs"], strict_kinds=options["strict_kinds"], workloads=workloads)
+        schema_dirs=settings["schema-dirs"], strict_kinds=options["strict_kinds"], workloads=workloads,
+        render=options["render"], source_root=options["source_root"], chart=options["chart_dir"])
     fmt = resolve_format(output_format)
     color = _use_color(output) and fmt in ("text", "full")
     render_options = RenderOptions(color=color, show_suppressed=options["show_suppressed"], quiet=options["quiet"],
-                                   statistics=options["statistics"])
+                                   statistics=options["statistics"], fail_on=settings["fail-on"],
+                                   sarif_max_results=options["sarif_max_results"])
     with _open_output(output) as out:
         if options["write_baseline"]:
             from .suppress import BaselineWriter
@@ -202,13 +219,33 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
     if not summary.files:
         click.echo("kml-lint: warning: no Kubernetes manifest found in the given paths"
                    + ("" if options["verbose"] else " (--verbose lists what was skipped)"), err=True)
-    dropped = getattr(sink, "dropped", 0)
-    if dropped:
-        click.echo(f"kml-lint: warning: {dropped:,} results left out; a SARIF run holds at most "
-                   f"{sink.written:,} (GitHub code scanning's limit)", err=True)
+    left_out = sink.left_out() if hasattr(sink, "left_out") else None
+    if left_out:
+        click.echo(f"kml-lint: warning: SARIF: {left_out}", err=True)
     if options["write_baseline"]:
         sys.exit(EXIT_OK)
     sys.exit(EXIT_FINDINGS if summary.fails(settings["fail-on"]) else EXIT_OK)
+
+
+def _list_rules(rules: list[Any], settings: dict[str, Any], config: Any, output_format: str,
+                output: str | None) -> None:
+    """``--list-rules``: the rules this run would run (configuration and command line applied, with their
+    effective severity), then the ones it would not, and why."""
+    from .config import ConfigError
+    from .docs import list_rules_json, list_rules_text
+    from .registry import RuleError
+    from .reporters import resolve_format
+
+    fmt = resolve_format(output_format)
+    if fmt not in ("text", "json"):
+        _fail(f"--list-rules prints text or json, not {output_format}")
+    try:
+        selected = configured_rules(rules, settings, config)
+    except (RuleError, ConfigError) as exc:
+        _fail(str(exc))
+    text = list_rules_json(selected, rules) if fmt == "json" else list_rules_text(selected, rules)
+    with _open_output(output) as out:
+        out.write(text)
 
 
 @contextlib.contextmanager

@@ -180,7 +180,8 @@ class Walker:
                     if name.startswith("."):
                         continue
                     if chart_here and name == "templates":
-                        self.result.skipped.append((shown + "/", "Helm chart templates (render them first)"))
+                        self.result.skipped.append((shown + "/", "Helm chart templates (linted through the "
+                                                                 "chart's renders)"))
                         continue
                     if self._excluded(shown):
                         self.result.skipped.append((shown + "/", "excluded by --exclude"))
@@ -214,7 +215,7 @@ def _named_file_skip(path: str) -> str | None:
     while True:  # a chart folder above: its templates/ are not manifests, its values are not objects
         if os.path.exists(os.path.join(ancestor, "Chart.yaml")):
             if below.split(os.sep, 1)[0] == "templates":
-                return "Helm chart templates (render them first)"
+                return "Helm chart templates (linted through the chart's renders)"
             in_chart = True
             break
         parent = os.path.dirname(ancestor)

@@ -119,10 +119,45 @@ def explain_text(rule: Rule) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def list_rules_text(rules: list[Rule]) -> str:
-    width = max((len(rule.name) for rule in rules), default=10)
-    return "\n".join(f"{rule.id}  {rule.name:<{width}}  {rule.severity.label:<7}  {rule.summary}"
-                     for rule in rules) + "\n"
+def not_selected(selected: list[Rule], rules: list[Rule]) -> list[tuple[Rule, str]]:
+    """The known rules a run leaves out, each with why."""
+    chosen = {rule.id for rule in selected}
+    out = []
+    for rule in rules:
+        if rule.id in chosen:
+            continue
+        why = ("off by default" if not rule.enabled else rule.status if rule.status in ("preview", "deprecated")
+               else "not selected")
+        out.append((rule, why))
+    return out
+
+
+def list_rules_text(selected: list[Rule], rules: list[Rule] | None = None) -> str:
+    """One line per selected rule (its effective severity), then a line naming the rules left out."""
+    width = max((len(rule.name) for rule in selected), default=10)
+    lines = [f"{rule.id}  {rule.name:<{width}}  {rule.severity.label:<7}  {rule.summary}" for rule in selected]
+    left = not_selected(selected, rules or selected)
+    if left:
+        head = f"# {len(left)} more rule{'' if len(left) == 1 else 's'} not selected"
+        if len(left) <= 12:
+            lines.append(f"{head}: {', '.join(f'{rule.id} ({why})' for rule, why in left)}; "
+                         "--extend-select ID runs one")
+        else:
+            lines.append(f"{head} (--list-rules --format json names them, with why)")
+    return "\n".join(lines) + "\n"
+
+
+def list_rules_json(selected: list[Rule], rules: list[Rule]) -> str:
+    """``--list-rules --format json``: the selected rules, in full, and the ones left out with why."""
+
+    def entry(rule: Rule) -> dict[str, object]:
+        return {"id": rule.id, "name": rule.name, "severity": rule.severity.label, "summary": rule.summary,
+                "tags": list(rule.tags), "status": rule.status, "enabledByDefault": rule.enabled,
+                "helpUri": rule.help_uri}
+
+    data = {"schemaVersion": 1, "rules": [entry(rule) for rule in selected],
+            "notSelected": [{**entry(rule), "reason": why} for rule, why in not_selected(selected, rules)]}
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def replace_between(text: str, start: str, end: str, body: str) -> str:

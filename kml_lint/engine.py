@@ -11,10 +11,10 @@ from typing import Any
 
 from .checks import Hit, RunContext, Site
 from .credentials import mask_all, redact
-from .findings import Finding, ObjectRef, Severity
+from .findings import Finding, ObjectRef, Related, Severity
 from .objects import InvalidDocument, K8sObject, locate, objects_of
 from .registry import Rule
-from .rendered import Placement
+from .rendering.placement import Placement, SourceRoots
 from .source import SourceError, SourceText
 from .suppress import Directive, annotation_directives
 from .workloads import PodView, WorkloadTable, builtin_table
@@ -45,6 +45,7 @@ class FileContext:
     _memo: dict[Any, Any] = field(default_factory=dict)
     _views: tuple[Any, list[PodView]] | None = None
     stats: Counter[str] = field(default_factory=Counter)  # run statistics (objects validated per schema source)
+    placement: Placement | None = None  # rendered input: sites land on template and source lines too
 
     @property
     def platform(self) -> str | None:
@@ -82,8 +83,11 @@ class FileContext:
     def site(self, obj: K8sObject, pointer: str, at: str = "key", subject: str | None = None) -> Site:
         """Where a run-scope finding about ``pointer`` (absolute) of ``obj`` will be reported."""
         line, col = obj.locate(pointer, at)
+        path = self.path
+        if self.placement is not None and self.placement.mapped:
+            path, line, col, _ = self.placement.locate(obj, pointer, at, line, col)
         where = normalised_pointer(obj.data, pointer[len(obj.base):])
-        return Site(self.path, line, col, pointer, obj.ref, subject or obj.describe(), where)
+        return Site(path, line, col, pointer, obj.ref, subject or obj.describe(), where)
 
 
 @dataclass(slots=True)
@@ -103,6 +107,7 @@ class FileResult:
     supplement: bool = False  # run-scope findings for a file already reported
     facts: dict[str, list[Any]] = field(default_factory=dict)  # run-scope rules: rule id -> facts, until the end
     stats: Counter[str] = field(default_factory=Counter)  # counted by checks (objects per schema source)
+    seconds: float = 0.0  # how long reading and linting the file took (JUnit's time)
 
     def place(self, line: int) -> tuple[str, int]:
         if self.placement is None or not self.placement.mapped:
@@ -110,6 +115,16 @@ class FileResult:
         placed = self.placement(line)
         self.origins[placed] = line
         return placed
+
+    def place_at(self, obj: K8sObject, pointer: str | None, at: str, line: int,
+                 col: int) -> tuple[str, int, int, list[Related]]:
+        """Where a finding at ``pointer`` really is: in rendered input, the template or source file line that
+        writes it (and the values file line that set it), else ``line``:``col`` of this file."""
+        if self.placement is None or not self.placement.mapped:
+            return self.path, line, col, []
+        path, placed, placed_col, related = self.placement.locate(obj, pointer, at, line, col)
+        self.origins.setdefault((path, placed), line)
+        return path, placed, placed_col, related
 
 
 class Engine:
@@ -139,7 +154,8 @@ class Engine:
     # -- entry points ---------------------------------------------------------------------------
 
     def lint_source(self, path: str, source: SourceText | SourceError, explicit: bool,
-                    disabled: frozenset[str] = frozenset(), rendered: bool = False) -> FileResult:
+                    disabled: frozenset[str] = frozenset(), rendered: bool = False,
+                    roots: SourceRoots | None = None) -> FileResult:
         """Lint decoded text, or report why the file could not be read (always reported, never skipped)."""
         if isinstance(source, SourceError):
             self._reset_budget()
@@ -147,15 +163,16 @@ class Engine:
             if INVALID_YAML not in disabled:
                 self._emit(result, INVALID_YAML, source.message, source.line, source.col)
             return result
-        return self.lint_text(path, source.text, explicit, disabled, rendered)
+        return self.lint_text(path, source.text, explicit, disabled, rendered, roots)
 
     def lint_text(self, path: str, text: str, explicit: bool = True, disabled: frozenset[str] = frozenset(),
-                  rendered: bool = False) -> FileResult:
+                  rendered: bool = False, roots: SourceRoots | None = None) -> FileResult:
         """Lint one file's text. ``disabled``: rule ids that do not run on this file (per-file-ignores);
-        ``rendered``: the text is rendered Helm/Kustomize output whose documents name their source files."""
+        ``rendered``: the text is rendered Helm/Kustomize output whose documents name their source files;
+        ``roots``: where those files are, so findings land on their lines."""
         if disabled:
-            return self._without(disabled).lint_text(path, text, explicit, rendered=rendered)
-        result = FileResult(path, placement=Placement(path, text, rendered))
+            return self._without(disabled).lint_text(path, text, explicit, rendered=rendered, roots=roots)
+        result = FileResult(path, placement=Placement(path, text, rendered, roots))
         self._reset_budget()
         self._lint_documents(result, text, explicit)
         if self._left_out:
@@ -167,7 +184,12 @@ class Engine:
 
     def _attach_source_lines(self, result: FileResult, text: str) -> None:
         lines = split_lines(text)
+        placement = result.placement if result.placement is not None and result.placement.mapped else None
         for finding in result.findings:
+            own = placement.source_line(finding.path, finding.line) if placement is not None else None
+            if own is not None:  # a template or source file line: what the finding's line number names
+                finding.source = mask_all(own, result.secrets)
+                continue
             line = result.origins.get((finding.path, finding.line), finding.line)
             if 0 < line <= len(lines):
                 finding.source = mask_all(lines[line - 1], result.secrets)
@@ -192,7 +214,8 @@ class Engine:
             self._emit(result, INVALID_YAML, parsed.error.message, parsed.error.line, parsed.error.col)
         if parsed.budget is not None:
             self._emit(result, INVALID_YAML, parsed.budget.message, parsed.budget.line, parsed.budget.col)
-        ctx = FileContext(self.run, text, path=result.path, workloads=self._workloads, stats=result.stats)
+        ctx = FileContext(self.run, text, path=result.path, workloads=self._workloads, stats=result.stats,
+                          placement=result.placement)
         for doc, items in candidates:
             for problem in doc.problems:
                 self._emit(result, INVALID_YAML, problem.message, problem.line, problem.col,
@@ -366,15 +389,18 @@ class Engine:
                 left = self._left_out[rule.id]
                 if left[1] is None:
                     line, col = obj.locate(hit.pointer, hit.at)
-                    left[1] = (*result.place(line), col, hit.pointer, obj.ref)
+                    path, line, col, _ = result.place_at(obj, hit.pointer, hit.at, line, col)
+                    left[1] = (path, line, col, hit.pointer, obj.ref)
                 continue
             line, col = obj.locate(hit.pointer, hit.at)
-            path, line = result.place(line)
+            path, line, col, related = result.place_at(obj, hit.pointer, hit.at, line, col)
             severity = rule.severity if hit.severity is None else min(rule.severity, hit.severity)
             finding = Finding(rule.id, rule.name, severity, redact(f"{subject}: {hit.message}"), path, line,
                               col, hit.pointer, obj.ref, role=redact(role) if role else None,
                               container=redact(container) if container else None)
-            finding.fingerprint = fingerprint(finding, obj, self._pointers)
+            finding.related = related
+            release = result.placement.release if result.placement is not None else None
+            finding.fingerprint = fingerprint(finding, obj, self._pointers, release)
             result.findings.append(finding)
 
     # -- run-scope rules: collect facts per object, judge them once at the end of the run ------------
@@ -524,22 +550,26 @@ def _normalise(root: Any, pointer: str, memo: dict[str, tuple[str, Any]]) -> tup
     return found
 
 
-def fingerprint(finding: Finding, obj: K8sObject | None, memo: dict[str, tuple[str, Any]] | None = None) -> str:
+def fingerprint(finding: Finding, obj: K8sObject | None, memo: dict[str, tuple[str, Any]] | None = None,
+                release: str | None = None) -> str:
     """Rule, file, object identity and normalised pointer: no line numbers, so edits elsewhere keep it.
 
     ``memo`` (one per object) remembers normalised pointers: several rules often report the same field.
+    ``release``: a Helm release name that object names contain; replaced, so a renamed release keeps them.
     """
     pointer = finding.pointer or ""
     if obj is not None:  # relative to the object: its identity already names it
         finding.anchor = normalised_pointer(obj.data, pointer[len(obj.base):], memo)
     else:  # KML001/KML002: the problem itself is the identity
         finding.anchor = f"{pointer}\x1f{finding.message}"
+    if release:  # a chart's objects are named after the release: fingerprints must not be
+        finding.identity = finding.obj.identity().replace(release, "<release>")
     return fingerprint_at(finding, finding.path)
 
 
 def fingerprint_at(finding: Finding, path: str) -> str:
     """The fingerprint ``finding`` would have if its file were named ``path`` (a baseline's relative path)."""
-    parts = [finding.rule_id, path, finding.obj.identity(), finding.anchor]
+    parts = [finding.rule_id, path, finding.identity or finding.obj.identity(), finding.anchor]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
 
 

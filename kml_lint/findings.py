@@ -63,6 +63,16 @@ class Suppression:
     reason: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Related:
+    """Another place that explains a finding: the values file line that set a value a template wrote."""
+
+    path: str
+    line: int
+    col: int
+    message: str
+
+
 @dataclass(slots=True)
 class Finding:
     """One problem a rule found, located in a file, with the object it is about."""
@@ -84,6 +94,9 @@ class Finding:
     # The fingerprint's parts after the path (normalised pointer; the message too when there is no object), so
     # a baseline can recompute the fingerprint with the path relative to its own folder (engine.fingerprint_at).
     anchor: str = ""
+    # The object identity fingerprints use when it is not obj.identity(): a Helm release name replaced.
+    identity: str | None = None
+    related: list[Related] = field(default_factory=list)  # where a rendered value was set (values file line)
 
     def sort_key(self) -> tuple[int, int, str, str]:
         return (self.line, self.col, self.rule_id, self.message)

@@ -12,13 +12,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import __version__
 from .checks import CheckSpec, get_check
 from .findings import Severity
 from .paths import package_file
 from .yamlfold import parse_yaml
 
 PROJECT_URL = "https://github.com/kml-lint/kml-lint"
+# Rule pages are linked on the default branch: no release tag exists yet (see README, Releasing).
+DOCS_URL = f"{PROJECT_URL}/blob/main/docs"
 RULE_FILE = re.compile(r"KML[0-9]{3}\.ya?ml")
 
 
@@ -156,7 +157,7 @@ def build_rule(data: dict[str, Any], source: str, validate_params: bool = True) 
         id=data["id"], name=data["name"], severity=Severity.parse(data["severity"]), summary=data["summary"],
         description=reflow(data["description"]), rationale=reflow(data["rationale"]),
         remediation=reflow(data["remediation"]),
-        help_uri=data.get("help_uri") or f"{PROJECT_URL}/blob/v{__version__}/docs/rules/{data['id']}.md",
+        help_uri=data.get("help_uri") or f"{DOCS_URL}/rules/{data['id']}.md",
         since=data["since"], status=data["status"], tags=tuple(data.get("tags") or ()), kinds=kinds, check=check,
         engine=engine, params=params, security_severity=data.get("security_severity"),
         see_also=dict(data.get("see_also") or {}), examples=dict(data.get("examples") or {}), source=source,

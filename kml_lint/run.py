@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -20,12 +21,13 @@ from .discovery import Target, discover
 from .engine import Engine, FileResult
 from .findings import Finding
 from .registry import Rule
+from .rendering.placement import SourceRoots
 from .report import RunReport, Summary
 from .runwide import RunFacts, prepass
 from .runwide.context import repository_context
 from .source import DEFAULT_MAX_FILE_SIZE, SourceError, SourceText, decode, read_path
 from .spill import SiteSpill
-from .suppress import Baseline, Suppressor, _path_glob, selector_matches
+from .suppress import Baseline, Directive, Suppressor, _path_glob, comment_directives, selector_matches
 from .workloads import WorkloadTable
 
 HANDFUL = 8  # below this many files, starting worker processes costs more than it saves
@@ -56,6 +58,9 @@ class RunOptions:
     schema_dirs: list[str] = field(default_factory=list)
     strict_kinds: bool = False  # KML007 (no schema for a kind) becomes an error
     workloads: WorkloadTable | None = None  # the built-in table when None; users' rows extend it
+    render: bool = True  # render the charts and build the kustomizations met (rendering/)
+    source_root: str | None = None  # piped rendered input: where `# Source:` and origin paths are rooted
+    chart: str | None = None  # piped `helm template` output of this chart folder
 
 
 def usable_cpus() -> int:
@@ -112,11 +117,24 @@ class FileLinter:
                 "runwide": facts.digest if facts is not None else ""}))
 
     def lint_target(self, target: Target) -> FileResult:
-        return self.lint(target.path, read_path(target.path, self.options.max_file_size), target.explicit)
+        start = time.perf_counter()
+        result = self.lint(target.path, read_path(target.path, self.options.max_file_size), target.explicit)
+        result.seconds = time.perf_counter() - start  # reading included
+        return result
 
-    def lint(self, path: str, source: SourceText | SourceError, explicit: bool, rendered: bool = False) -> FileResult:
+    def lint(self, path: str, source: SourceText | SourceError, explicit: bool, rendered: bool = False,
+             roots: SourceRoots | None = None) -> FileResult:
+        start = time.perf_counter()
+        result = self._lint(path, source, explicit, rendered, roots)
+        result.seconds = time.perf_counter() - start
+        return result
+
+    def _lint(self, path: str, source: SourceText | SourceError, explicit: bool, rendered: bool,
+              roots: SourceRoots | None = None) -> FileResult:
         disabled = self.ignores.disabled(path)
         key = None
+        if roots is not None:  # a chart or overlay kml-lint rendered: its findings depend on files it read
+            return lint_file_local(self.engine, self.local, path, source, explicit, disabled, rendered, roots)
         if self.cache is not None and isinstance(source, SourceText):
             key = self.cache.key(path, source.text, (explicit, sorted(disabled), rendered))
             cached = self.cache.get(key)
@@ -133,13 +151,15 @@ class FileLinter:
 
 def lint_file_local(engine: Engine, suppressor: Suppressor, path: str, source: SourceText | SourceError,
                     explicit: bool = True, disabled: frozenset[str] = frozenset(),
-                    rendered: bool = False) -> FileResult:
+                    rendered: bool = False, roots: SourceRoots | None = None) -> FileResult:
     """Lint one file and apply the suppressions the file itself carries (comments, annotations)."""
-    result = engine.lint_source(path, source, explicit, disabled, rendered)
+    result = engine.lint_source(path, source, explicit, disabled, rendered, roots)
     if not result.skipped:
         text = source.text if isinstance(source, SourceText) else ""
-        place = result.place if result.placement is not None and result.placement.mapped else None
-        stale = suppressor.apply_local(path, text, result.findings, result.directives, place)
+        placement = result.placement if result.placement is not None and result.placement.mapped else None
+        place = placement.comment if placement is not None else None
+        extra = source_comments(placement) if placement is not None else None
+        stale = suppressor.apply_local(path, text, result.findings, result.directives, place, extra)
         if result.facts:
             result.directives = [*suppressor.last_comments, *result.directives]
         if stale:
@@ -177,6 +197,16 @@ def _mask_secrets(result: FileResult) -> None:
     for directive in result.directives:  # kept for run-scope findings, which show their reasons
         if directive.reason:
             directive.reason = mask_all(directive.reason, secrets)
+
+
+def source_comments(placement: Any) -> list[Directive]:
+    """Suppression comments of the plain YAML files rendered documents came from (Kustomize drops comments)."""
+    out: list[Directive] = []
+    for shown, real in placement.source_files():
+        text = placement.text_of(real)
+        if text:
+            out.extend(comment_directives(shown, text))
+    return out
 
 
 def lint_file(engine: Engine, suppressor: Suppressor, path: str, source: SourceText | SourceError,
@@ -246,6 +276,12 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
     facts = prepass([*(t.path for t in files), *context.files], options.max_file_size,
                     others=[*(path for path, _ in found.skipped), *context.others],
                     stdin=(options.stdin_filename or "-", piped) if piped is not None else None)
+    plan = None
+    if options.render:  # charts and overlays (found by the pre-pass) render; the files they use are theirs
+        from .rendering.plan import prepare
+
+        plan = prepare(found, options.paths, facts)
+        files = [t for t in found.targets if t.path != "-"]
     linter = FileLinter(options, facts)
     linters = (linter, FileLinter(replace(options, rules=run_rules), facts)) if context.near else (linter,)
     if options.schemas and options.schema_dirs:
@@ -284,7 +320,8 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
     for target in found.targets:
         if target.path == "-":  # piped from `helm template` or `kustomize build`: rendered manifests
             source = _decode_limited(piped or b"", options.max_file_size)
-            result = linter.lint(options.stdin_filename or "-", source, True, rendered=True)
+            result = linter.lint(options.stdin_filename or "-", source, True, rendered=True,
+                                 roots=piped_roots(options))
         else:
             result = next(results)
         done += 1
@@ -302,6 +339,17 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
         result.facts, result.directives = {}, []
     if hasattr(results, "close"):
         results.close()  # stops the worker pool
+    if plan is not None:
+        from .rendering.renders import lint_renders
+
+        for result in lint_renders(linter, plan, options):
+            run_layers.apply_run(result.findings)
+            if result.facts:
+                run_facts.append((result.path, spill.compact(result.facts)))
+                if result.directives:
+                    kept_directives[result.path] = result.directives
+            emit(result)
+            result.facts, result.directives = {}, []
     if context.near:  # the same order whichever files were named and which were context
         run_facts.sort(key=lambda item: item[0])
     # Cross-object (run-scope) rules: judged once every file has been seen; their findings follow.
@@ -315,6 +363,28 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
     if unused:
         emit(FileResult(unused[0].path, sorted(unused, key=Finding.sort_key)))
     return report
+
+
+def piped_roots(options: RunOptions) -> SourceRoots | None:
+    """Where piped rendered input's `# Source:` and origin paths are rooted (--chart, --source-root)."""
+    if options.chart is None and options.source_root is None:
+        return None
+    charts: dict[str, str] = {}
+    values: list[str] = []
+    if options.chart is not None:
+        from .rendering.helm import chart_name
+
+        chart = os.path.abspath(options.chart)
+        charts[chart_name(chart)] = chart
+        values.append(os.path.join(chart, "values.yaml"))
+    root = os.path.abspath(options.source_root) if options.source_root is not None else None
+    # The rendered text names the files; only those of the repository it was rendered from are read (Kustomize
+    # bases sit beside the overlay, so the source root alone is too narrow).
+    from .runwide.context import repository_root
+
+    anchor = os.path.join(root or os.path.abspath(options.chart or "."), "x")
+    return SourceRoots(helm_charts=charts, source_root=root, values=values,
+                       confine=repository_root(anchor) or os.getcwd())
 
 
 def facts_notes(facts: RunFacts) -> list[str]:

@@ -258,19 +258,24 @@ class Suppressor:
         self.run_scope = [rule for rule in self.selected if getattr(rule, "target", None) == "run"]
 
     def apply_local(self, path: str, text: str, findings: list[Finding], annotations: list[Directive],
-                    place: Any = None) -> list[Finding]:
+                    place: Any = None, extra_comments: list[Directive] | None = None) -> list[Finding]:
         """Apply what the file itself says (comments, annotations); return KML008 findings for the unused ones.
 
-        ``place`` maps a line of ``text`` to the (path, line) findings show (rendered Helm input). This part
+        ``place`` maps a line of ``text`` to the (path, line) findings show (rendered Helm input);
+        ``extra_comments``: comments of the source files rendered text came from (Kustomize drops them). This part
         depends on nothing outside the file, so it can run in a worker process and be cached.
         """
         comments = comment_directives(path, text)
-        self.last_comments = comments
         if place is not None:
             for directive in comments:
-                directive.path, directive.line = place(directive.line)
+                # The lines a comment covers move with it (the line after a standalone comment is the next
+                # line where it is written too), so they shift by the comment's own offset.
+                written = directive.line
+                directive.path, directive.line = place(written)
                 if directive.lines is not None:
-                    directive.lines = frozenset(place(line)[1] for line in directive.lines)
+                    directive.lines = frozenset(directive.line + (line - written) for line in directive.lines)
+        comments = [*comments, *(extra_comments or [])]
+        self.last_comments = comments
         for finding in findings:
             if finding.rule_id != UNUSED_SUPPRESSION:
                 self._suppress(finding, self._local_candidates(finding, comments, annotations))

@@ -11,6 +11,8 @@ from . import Reporter
 from .escape import visible
 
 COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTE: "cyan"}
+# Cross-object (run-scope) findings exist only once every file is read, so they follow all files' own findings.
+ACROSS_FILES = "Findings across files (cross-object rules, judged once every file was read):"
 
 
 def plural(count: int, word: str) -> str:
@@ -34,14 +36,25 @@ def headline(finding: Finding, color: bool) -> str:
 
 
 class TextReporter(Reporter):
+    across_files_shown = False
+    gap = "\n"  # the blank line before the cross-file heading
+
     def shown(self, result: FileResult) -> list[Finding]:
-        return [f for f in result.findings if self.options.show_suppressed or f.suppression is None]
+        """The findings to print, after the cross-file heading when they are the first cross-object ones."""
+        findings = [f for f in result.findings if self.options.show_suppressed or f.suppression is None]
+        if findings and result.supplement and not self.across_files_shown and not self.options.quiet:
+            self.across_files_shown = True
+            heading = click.style(ACROSS_FILES, bold=True) if self.options.color else ACROSS_FILES
+            self.out.write(f"{self.gap}{heading}\n")
+        return findings
 
     def file(self, result: FileResult) -> None:
         if self.options.statistics:
             return
         for finding in self.shown(result):
             self.out.write(headline(finding, self.options.color) + "\n")
+            for related in finding.related:  # a second line: where a rendered value was set
+                self.out.write(f"    {related.path}:{related.line}:{related.col}: {related.message}\n")
 
     def finish(self, summary: Summary) -> None:
         if self.options.statistics:
