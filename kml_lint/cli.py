@@ -11,6 +11,7 @@ from typing import Any, NoReturn, TextIO
 import click
 
 from . import __version__
+from .source import MAX_FILE_SIZE_LIMIT
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 FAIL_ON = ("error", "warning", "note", "never")
@@ -66,13 +67,15 @@ def _use_color(output: str | None) -> bool:
 @click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False), help="Load more rule files from DIR.")
 @click.option("--platform", metavar="NAME", help="The platform the cluster runs on: gke, gke-autopilot, eks, aks, "
               "openshift, kind, minikube, k3d, docker-desktop or microk8s (some rules know what it does for you).")
+@click.option("--pod-security", type=click.Choice(["privileged", "baseline", "restricted"]), default=None,
+              help="The Pod Security Standards level whose controls the security rules check (default: baseline).")
 @click.option("--kubernetes-version", metavar="VERSION", help="Validate against this Kubernetes minor version's "
               "schemas (default: the newest shipped).")
 @click.option("--no-schemas", is_flag=True, help="Skip schema validation (KML003, KML004, KML005, KML007).")
 @click.option("--schema-dir", multiple=True, type=click.Path(exists=True, file_okay=False), metavar="DIR",
               help="More schemas: CRD YAML files or JSON schemas in kubeconform's layout (repeatable).")
 @click.option("--strict-kinds", is_flag=True, help="Report objects without a schema (KML007) as errors.")
-@click.option("--max-file-size", type=click.IntRange(min=1), default=None,
+@click.option("--max-file-size", type=click.IntRange(min=1, max=MAX_FILE_SIZE_LIMIT), default=None,
               help="Skip (and report) files larger than this many bytes [default: 10 MiB].")
 @click.option("--sarif-max-results", type=click.IntRange(min=1), default=25_000, show_default=True, metavar="N",
               help="SARIF: write at most N results (GitHub code scanning accepts 25,000 per run); when more are "
@@ -87,8 +90,12 @@ def _use_color(output: str | None) -> bool:
               help="Piped rendered input: `# Source:` paths and Kustomize origin paths are relative to DIR (the "
               "folder `helm template` or `kustomize build` ran on).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes [default: every usable CPU when there are more than a handful of files].")
-@click.option("--cache/--no-cache", default=False, help="Reuse results of unchanged files from .kml-lint-cache/.")
+              help="Worker processes, at most one per usable CPU and per file [default: every usable CPU when "
+              "there are more than a handful of files].")
+@click.option("--cache/--no-cache", default=None, help="Reuse results of unchanged files from the user's cache "
+              "folder (entries authenticated with a key kept there).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), metavar="DIR", default=None,
+              help="Keep the cache in DIR instead of the user's cache folder (implies --cache unless --no-cache).")
 @click.option("--workloads", "workload_files", multiple=True, type=click.Path(dir_okay=False),
               help="Add rows to the workload table (where custom kinds keep their pods) from FILE, in the table's "
               "own syntax; a row for a kind replaces that kind's built-in rows (repeatable).")
@@ -173,13 +180,15 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
             _fail(str(exc))
     from .reporters import RenderOptions, make_reporter, needs_source_lines
 
+    cache = options["cache"] if options["cache"] is not None else options["cache_dir"] is not None
     run_options = RunOptions(
         list(paths), selected, excludes=settings["exclude"], force_exclude=options["force_exclude"],
         max_file_size=settings["max-file-size"], platform=settings["platform"],
         stdin_filename=options["stdin_filename"], config=config, baseline=baseline, known_rules=rules,
         peer_annotations=peer_annotations(settings["peer-annotations"], rules),
         keep_source_lines=needs_source_lines(output_format), progress=_progress(), jobs=options["jobs"],
-        cache=options["cache"], kubernetes_version=kubernetes_version, schemas=not options["no_schemas"],
+        cache=cache, cache_dir=options["cache_dir"],
+        kubernetes_version=kubernetes_version, schemas=not options["no_schemas"],
         schema_dirs=settings["schema-dirs"], strict_kinds=options["strict_kinds"], workloads=workloads,
         render=options["render"], source_root=options["source_root"], chart=options["chart_dir"])
     fmt = resolve_format(output_format)
@@ -194,12 +203,18 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
             sink = BaselineWriter(out, os.path.dirname(os.path.abspath(output)) if output else None)
         else:
             sink = make_reporter(fmt, out, render_options, selected, os.getcwd())
+        from .safeio import UnsafeFile
+
         try:
             report = lint_paths(run_options, sink=sink.file)
         except FileNotFoundError as exc:
             _fail(f"path does not exist: {exc.args[0]}")
+        except UnsafeFile as exc:
+            _fail(f"{exc.filename}: {exc.strerror}")
         summary = report.summary()
         sink.finish(summary)
+    if report.cache_problem:
+        click.echo(f"kml-lint: warning: cache not used: {report.cache_problem}", err=True)
 
     from .reporters.escape import visible
 
@@ -210,7 +225,7 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
             click.echo(f"kml-lint: skipped {visible(path)}: {visible(reason)}", err=True)
         for note in summary.notes:
             click.echo(f"kml-lint: {visible(note)}", err=True)
-        if options["cache"]:
+        if cache:
             click.echo(f"kml-lint: cache: {summary.cached} of {summary.files} files reused", err=True)
         if not options["no_schemas"]:
             from .validation.store import summary as schema_summary
@@ -250,10 +265,27 @@ def _list_rules(rules: list[Any], settings: dict[str, Any], config: Any, output_
 
 @contextlib.contextmanager
 def _open_output(output: str | None) -> Iterator[TextIO]:
-    """The report's destination: the --output file, or standard output."""
+    """The report's destination: the --output file (written beside it and renamed into place only when the
+    report is complete: a failed run keeps the previous report), or standard output."""
     if output:
-        with open(output, "w", encoding="utf-8") as handle:
-            yield handle
+        from .safeio import AtomicOutput, OutputError
+
+        try:
+            handle = AtomicOutput(output)
+        except OutputError as exc:
+            _fail(exc.strerror)
+        try:
+            yield handle  # type: ignore[misc]
+        except OutputError as exc:
+            handle.discard()
+            _fail(exc.strerror)
+        except BaseException:
+            handle.discard()
+            raise
+        try:
+            handle.commit()
+        except OutputError as exc:
+            _fail(exc.strerror)
     else:
         stream = sys.stdout
         if hasattr(stream, "reconfigure") and (stream.encoding or "").lower().replace("-", "") != "utf8":
@@ -345,6 +377,8 @@ def effective_settings(config: Any, options: dict[str, Any]) -> dict[str, Any]:
         "baseline": options["baseline_path"] or from_config_path(config.get("baseline")),
         "rules-dirs": [*(from_config_path(d) for d in config.get("rules-dirs") or []), *options["rules_dir"]],
         "peer-annotations": config.get("peer-annotations", False),
+        "pod-security": options.get("pod_security") or config.get("pod-security") or "baseline",
+        "substitution": config.get("substitution") or [],
     }
 
 
@@ -355,8 +389,10 @@ def configured_rules(rules: list[Any], settings: dict[str, Any], config: Any) ->
     from .registry import params_problem, select_rules, specificity
 
     selected = select_rules(rules, settings["select"], settings["ignore"], settings["extend-select"],
-                            preview=settings["preview"])
+                            preview=settings["preview"], pod_security=settings["pod-security"])
     overrides: dict[str, dict[str, Any]] = {}
+    if settings.get("substitution"):  # the tools that fill placeholders: KML009 leaves their syntax alone
+        overrides["unrendered-placeholder"] = {"params": {"substitution": list(settings["substitution"])}}
     for key, level in settings["severity"].items():
         overrides.setdefault(key, {})["severity"] = level
     for key, entry in settings["rules"].items():

@@ -29,8 +29,12 @@ def family_name(rule: Rule) -> str:
 
 
 def _state(rule: Rule) -> str:
-    """`` (preview)``, `` (off by default)`` or nothing."""
-    return "".join([" (preview)" if rule.status == "preview" else "", "" if rule.enabled else " (off by default)"])
+    """`` (preview)``, `` (off by default)``, `` (restricted)`` or nothing."""
+    level = ""
+    if rule.pod_security and "baseline" not in rule.levels:
+        level = " (restricted level)"
+    return "".join([" (preview)" if rule.status == "preview" else "", "" if rule.enabled else " (off by default)",
+                    level])
 
 
 def rule_table(rules: list[Rule]) -> str:
@@ -77,7 +81,7 @@ def explain_markdown(rule: Rule) -> str:
     out = [f"# {rule.id} {rule.name}", "", f"**{rule.summary}**", "",
            f"Default severity: **{rule.severity.label}** · family: {family_name(rule)} · applies to: "
            f"{_target_words(rule)} · since {rule.since} ({rule.status}){enabled}", "",
-           "## What it does", "", rule.description, "",
+           "## What it does", "", rule.description, "", *_levels(rule),
            "## Why it matters", "", rule.rationale, ""]
     if rule.examples:
         out += ["## Example", ""]
@@ -102,6 +106,17 @@ def explain_markdown(rule: Rule) -> str:
         peers = "; ".join(f"{peer}: {', '.join(ids)}" for peer, ids in sorted(rule.see_also.items()))
         out += ["## Equivalent rules in other linters", "", peers, ""]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _levels(rule: Rule) -> list[str]:
+    """The rule's Pod Security Standards checks and their levels (the ``pod-security`` setting runs them)."""
+    if not rule.pod_security:
+        return []
+    out = ["## Pod Security Standards", "",
+           "Each check belongs to a level; `pod-security` (default `baseline`) decides which run by default, and "
+           f"`--select {rule.id}` runs them all.", "", "| control | level | reported when |", "|---|---|---|"]
+    out += [f"| {entry['control']} | {entry['level']} | {entry['check']} |" for entry in rule.pod_security]
+    return [*out, ""]
 
 
 def explain_text(rule: Rule) -> str:

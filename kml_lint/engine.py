@@ -9,11 +9,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .admission import Mode, consequence, forbidding, namespace_modes
 from .checks import Hit, RunContext, Site
 from .credentials import mask_all, redact
-from .findings import Finding, ObjectRef, Related, Severity
+from .findings import Finding, ObjectRef, Related, Severity, short_text
 from .objects import InvalidDocument, K8sObject, locate, objects_of
-from .registry import Rule
+from .registry import LEVELS, Rule
 from .rendering.placement import Placement, SourceRoots
 from .source import SourceError, SourceText
 from .suppress import Directive, annotation_directives
@@ -137,6 +138,8 @@ class Engine:
         self.rules = list(rules)
         self.keep_source_lines = keep_source_lines
         self.run = run or RunContext()
+        if not self.run.selected:
+            self.run.selected = frozenset(rule.id for rule in self.rules)
         self.peer_annotations = peer_annotations
         self._variants: dict[frozenset[str], Engine] = {}
         by_id = {rule.id: rule for rule in self.rules}
@@ -147,6 +150,7 @@ class Engine:
         self._run_rules = [r for r in self.rules if r.target == "run"]
         self._by_kind: dict[str, tuple[list[tuple[Rule, Any, Any]], ...]] = {}
         self._pointers: dict[str, tuple[str, Any]] = {}
+        self._namespaces: dict[str, tuple[Mode, ...]] = {}  # namespace -> its Pod Security Admission modes
         self._workloads = workloads  # None: the built-in table, loaded when a rule first asks for pod templates
         self._sweep: list[Rule] | None = None  # the secret checks not selected: run only to learn the secrets
         self._reset_budget()
@@ -383,8 +387,18 @@ class Engine:
              role: str | None = None, container: str | None = None) -> None:
         """Locate a rule's hits and record them as findings."""
         for hit in hits:
-            if hit.secret:
+            if hit.secret:  # learnt even from a hit left out by a budget: every finding of the file is masked
                 result.secrets.update((hit.secret,) if isinstance(hit.secret, str) else hit.secret)
+            message, short = hit.message, hit.short or short_text(hit.message)
+            severity = rule.severity if hit.severity is None else min(rule.severity, hit.severity)
+            if hit.level is not None:
+                mode = forbidding(self._admission(obj), hit.admission or hit.level)
+                if mode is None and LEVELS.get(hit.level, 0) > rule.level_cap:
+                    continue  # a control of a stricter Pod Security Standards level than this run checks
+                if mode is not None:  # the namespace's Pod Security label decides
+                    said = consequence(mode, _control(rule, hit.admission or hit.level), obj.kind)
+                    message, short, severity = f"{short}: {said}; {message}", f"{short} ({mode.mode}: {mode.level})", \
+                        mode.severity
             if self._over_budget(result, rule):
                 left = self._left_out[rule.id]
                 if left[1] is None:
@@ -394,14 +408,22 @@ class Engine:
                 continue
             line, col = obj.locate(hit.pointer, hit.at)
             path, line, col, related = result.place_at(obj, hit.pointer, hit.at, line, col)
-            severity = rule.severity if hit.severity is None else min(rule.severity, hit.severity)
-            finding = Finding(rule.id, rule.name, severity, redact(f"{subject}: {hit.message}"), path, line,
+            finding = Finding(rule.id, rule.name, severity, redact(f"{subject}: {message}"), path, line,
                               col, hit.pointer, obj.ref, role=redact(role) if role else None,
-                              container=redact(container) if container else None)
+                              container=redact(container) if container else None, short=redact(short))
             finding.related = related
             release = result.placement.release if result.placement is not None else None
             finding.fingerprint = fingerprint(finding, obj, self._pointers, release)
             result.findings.append(finding)
+
+    def _admission(self, obj: K8sObject) -> tuple[Mode, ...]:
+        """The Pod Security Admission modes of the object's namespace (the run's Namespace facts), per run."""
+        namespace = obj.ref.namespace or "default"
+        found = self._namespaces.get(namespace)
+        if found is None:
+            facts = self.run.facts
+            found = self._namespaces[namespace] = namespace_modes(facts, namespace) if facts else ()
+        return found
 
     # -- run-scope rules: collect facts per object, judge them once at the end of the run ------------
 
@@ -431,13 +453,14 @@ class Engine:
                 continue
             current: FileResult | None = None
             try:
-                for site, message in rule.check.finish(facts, rule.params):
+                for site, message, *rest in rule.check.finish(facts, rule.params):
                     if site.path not in known:
                         continue  # a site always comes from a linted file; never invent one
                     if load is not None:
                         site = load(site)
                     finding = Finding(rule.id, rule.name, rule.severity, redact(f"{site.subject}: {message}"),
-                                      site.path, site.line, site.col, site.pointer, site.obj)
+                                      site.path, site.line, site.col, site.pointer, site.obj,
+                                      short=redact(rest[0] if rest and rest[0] else short_text(message)))
                     finding.anchor = site.where
                     finding.fingerprint = fingerprint_at(finding, site.path)
                     if current is not None and current.path != site.path:
@@ -514,6 +537,14 @@ class Engine:
                           obj or ObjectRef())
         finding.fingerprint = fingerprint(finding, None)
         result.findings.append(finding)
+
+
+def _control(rule: Rule, level: str) -> str:
+    """The name of the rule's Pod Security Standards control at ``level`` (its first), for messages."""
+    for entry in rule.pod_security:
+        if entry["level"] == level:
+            return entry["control"]
+    return rule.pod_security[0]["control"] if rule.pod_security else rule.name
 
 
 def normalised_pointer(root: Any, pointer: str | None,

@@ -20,6 +20,9 @@ from .yamlfold import parse_yaml
 PROJECT_URL = "https://github.com/kml-lint/kml-lint"
 # Rule pages are linked on the default branch: no release tag exists yet (see README, Releasing).
 DOCS_URL = f"{PROJECT_URL}/blob/main/docs"
+# Pod Security Standards levels, least strict first: a run checks the controls up to its ``pod-security`` level.
+LEVELS = {"privileged": 0, "baseline": 1, "restricted": 2}
+DEFAULT_POD_SECURITY = "baseline"
 RULE_FILE = re.compile(r"KML[0-9]{3}\.ya?ml")
 
 
@@ -51,6 +54,17 @@ class Rule:
     examples: dict[str, str] = field(default_factory=dict)
     source: str = ""
     enabled: bool = True  # False: off by default, runs only when selected by exact id or name
+    pod_security: tuple[dict[str, str], ...] = ()  # the Pod Security Standards controls it checks, with levels
+    level_cap: int = LEVELS["restricted"]  # checks of a stricter level than this are not reported in this run
+
+    @property
+    def levels(self) -> frozenset[str]:
+        return frozenset(entry["level"] for entry in self.pod_security)
+
+    @property
+    def complete(self) -> bool:
+        """Every check of the rule is reported in this run (no Pod Security control above ``level_cap``)."""
+        return all(LEVELS[level] <= self.level_cap for level in self.levels)
 
     @property
     def target(self) -> str:
@@ -98,10 +112,12 @@ def validate_rule_data(data: Any, source: str) -> None:
 
 def load_rule_file(path: Path, validate: bool) -> Rule:
     source = str(path)
+    from .safeio import describe_error, read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(str(path))
     except (OSError, UnicodeDecodeError) as exc:
-        raise RuleError(f"{source}: cannot read rule file: {exc}") from None
+        raise RuleError(f"{source}: cannot read rule file: {describe_error(exc)}") from None
     parsed = parse_yaml(text)
     if parsed.error or len(parsed.documents) != 1:
         problem = parsed.error.message if parsed.error else "expected exactly one YAML document"
@@ -162,6 +178,7 @@ def build_rule(data: dict[str, Any], source: str, validate_params: bool = True) 
         engine=engine, params=params, security_severity=data.get("security_severity"),
         see_also=dict(data.get("see_also") or {}), examples=dict(data.get("examples") or {}), source=source,
         enabled=data.get("enabled", True) is not False,
+        pod_security=tuple(dict(entry) for entry in data.get("pod_security") or ()),
     )
 
 
@@ -314,12 +331,17 @@ def check_selectors(selectors: Iterable[str], rules: list[Rule]) -> None:
 
 
 def select_rules(rules: list[Rule], select: list[str] | None = None, ignore: list[str] | None = None,
-                 extend_select: list[str] | None = None, preview: bool = False) -> list[Rule]:
+                 extend_select: list[str] | None = None, preview: bool = False,
+                 pod_security: str = DEFAULT_POD_SECURITY) -> list[Rule]:
     """The rules that run. Default selection: every stable rule (preview rules need ``preview`` or an id).
 
     A rule with ``enabled: false`` in its file is off by default: it runs only when ``select`` or
     ``extend_select`` names it by exact id or name (a prefix such as ``KML8`` or ``ALL`` is not enough).
+    A rule with Pod Security Standards controls always runs, and reports only the controls up to
+    ``pod_security`` (or that a Namespace's Pod Security Admission labels forbid), unless it was named by exact
+    id or name (then every control it checks).
     """
+    level = LEVELS[pod_security]
     chosen_select = list(select) if select is not None else []
     chosen_ignore = list(ignore or [])
     extend = list(extend_select or [])
@@ -338,6 +360,10 @@ def select_rules(rules: list[Rule], select: list[str] | None = None, ignore: lis
             continue
         if not rule.enabled and best_in < 100:
             continue
+        if rule.pod_security:
+            # Runs even when all its controls are stricter than the level: a Namespace of the run may enforce
+            # them (Pod Security Admission labels); the engine reports only what the level or a namespace asks.
+            rule = replace(rule, level_cap=LEVELS["restricted"] if best_in >= 100 else level)
         selected.append(rule)
     return selected
 

@@ -96,7 +96,7 @@ def test_pre_commit_hook_never_runs_on_notebooks(tmp_path: Path) -> None:
     assert alone.returncode == 0, alone.stdout + alone.stderr
     assert "no files to check" in alone.stdout and "KML001" not in alone.stdout
     both = hook("train.ipynb", "bad.yaml")
-    assert both.returncode == 1 and "KML401" in both.stdout, both.stdout + both.stderr
+    assert both.returncode == 1 and "KML402" in both.stdout, both.stdout + both.stderr
     assert "train.ipynb" not in both.stdout.split("Failed")[-1] and "above the limit" not in both.stdout
 
 

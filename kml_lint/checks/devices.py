@@ -55,7 +55,8 @@ def visible_devices_env(ctx: Any, view: Any, container: Any, params: dict[str, A
                   f"env {entry['name']}={text} makes the NVIDIA container runtime expose "
                   f"{'every GPU of the node' if text.lower() == 'all' else 'GPUs ' + text} to this container, whatever "
                   "the scheduler allocated: it can use (and crash) other pods' GPUs; remove it and request GPUs in "
-                  "resources.limits (set it to `none` for a pod that must see no GPU)", at="value")
+                  "resources.limits (set it to `none` for a pod that must see no GPU)", at="value",
+                  short=f"env {entry['name']}={text} exposes GPUs the scheduler did not allocate")
 
 
 # -- KML204: unknown or misspelled accelerator resource names ---------------------------------------------

@@ -56,11 +56,12 @@ class FullReporter(TextReporter):
         super().__init__(*args)
         self.fixes = {rule.id: first_sentence(rule.remediation) for rule in self.rules}
         self.width = self.options.width or shutil.get_terminal_size((100, 24)).columns
+
     def file(self, result: FileResult) -> None:
         if self.options.statistics:
             return
         for finding in self.shown(result):
-            lines = [headline(finding, self.options.color), *snippet(finding, self.options.color)]
+            lines = [headline(finding, self.options.color, full=True), *snippet(finding, self.options.color)]
             if finding.rule_id in self.fixes:
                 fix = fix_lines(self.fixes[finding.rule_id], self.width)
                 lines.extend([click.style(line, fg="green") for line in fix] if self.options.color else fix)

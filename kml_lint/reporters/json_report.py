@@ -24,6 +24,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "name": finding.rule_name,
         "severity": finding.severity.label,
         "message": finding.message,
+        "short": finding.brief,
         "path": finding.path,
         "line": finding.line,
         "column": finding.col,

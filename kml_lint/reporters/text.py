@@ -1,4 +1,7 @@
-"""One line per finding, for people, grep, editors and hooks: ``path:line:col: severity ID name message``."""
+"""One line per finding, for people, grep, editors and hooks: ``path:line:col: severity ID name: short message``.
+
+The short message says what is wrong in the words of the field; the why and the fix are in ``--format full``,
+JSON, SARIF and ``--explain``."""
 
 from __future__ import annotations
 
@@ -19,10 +22,11 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def headline(finding: Finding, color: bool) -> str:
+def headline(finding: Finding, color: bool, full: bool = False) -> str:
+    """The finding's line: its short text, or (``full``) the whole message."""
     location = f"{visible(finding.path)}:{finding.line}:{finding.col}:"
     severity = finding.severity.label
-    rule = f"{finding.rule_id} {finding.rule_name}"
+    rule = f"{finding.rule_id} {finding.rule_name}:"
     suffix = ""
     if finding.suppression is not None:
         why = f": {visible(finding.suppression.reason)}" if finding.suppression.reason else ""
@@ -32,7 +36,7 @@ def headline(finding: Finding, color: bool) -> str:
         severity = click.style(severity, fg=COLORS[finding.severity], bold=True)
         rule = click.style(rule, dim=True)
         suffix = click.style(suffix, dim=True) if suffix else ""
-    return f"{location} {severity} {rule} {visible(finding.message)}{suffix}"
+    return f"{location} {severity} {rule} {visible(finding.message if full else finding.brief)}{suffix}"
 
 
 class TextReporter(Reporter):
