@@ -23,7 +23,9 @@ def _split(values: tuple[str, ...] | list[str]) -> list[str]:
 
 
 def _fail(message: str) -> NoReturn:
-    click.echo(f"kml-lint: error: {message}", err=True)
+    from .reporters.escape import visible  # messages name files and quote settings from the repository
+
+    click.echo(f"kml-lint: error: {visible(message)}", err=True)
     sys.exit(EXIT_USAGE)
 
 
@@ -218,13 +220,15 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
     if report.cache_problem:
         click.echo(f"kml-lint: warning: cache not used: {report.cache_problem}", err=True)
 
+    from .reporters.escape import visible
+
     for path, message in summary.problems:
-        click.echo(f"kml-lint: warning: {path}: {message}", err=True)
+        click.echo(f"kml-lint: warning: {visible(path)}: {visible(message)}", err=True)
     if options["verbose"]:
         for path, reason in summary.skipped:
-            click.echo(f"kml-lint: skipped {path}: {reason}", err=True)
+            click.echo(f"kml-lint: skipped {visible(path)}: {visible(reason)}", err=True)
         for note in summary.notes:
-            click.echo(f"kml-lint: {note}", err=True)
+            click.echo(f"kml-lint: {visible(note)}", err=True)
         if cache:
             click.echo(f"kml-lint: cache: {summary.cached} of {summary.files} files reused", err=True)
         if not options["no_schemas"]:

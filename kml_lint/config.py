@@ -205,6 +205,8 @@ def validate_config(config: Config) -> None:
             choices = [str(choice) for choice in error.validator_value]
             message = (f"{error.instance!r} is not one of {', '.join(choices)}"
                        f"{did_you_mean(error.instance, choices)}")
+        if len(message) > 300:  # jsonschema quotes the whole value: an absurd one would fill the terminal
+            message = message[:200] + " ... " + message[-60:]
         raise ConfigError(f"{config.where(pointer_of(path))}: {key_of(path)}: {message}")
     _check_values(config)
 

@@ -31,11 +31,16 @@ _FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|[A-Za-z0-9]{48}(?![A-Za-z0-9_-]))")),
     ("a Slack token", re.compile(r"(?<![A-Za-z0-9])xox[abprs]-[0-9]+-[A-Za-z0-9-]{8,}")),
     ("a Google API key", re.compile(r"(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])")),
-    ("a private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?-----")),
+    # The whole key material, not just its header: the base64 body (with real or JSON-escaped line breaks) and the
+    # END line when the text holds it. Each part is one character class, so the scan cannot backtrack.
+    ("a private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?-----[A-Za-z0-9+/=\s\\]*"
+                                 r"(?:-----END (?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?-----)?")),
 )
 
 _SERVICE_ACCOUNT = re.compile(r"[\"']type[\"']\s*:\s*[\"']service_account[\"']")
 _PRIVATE_KEY_FIELD = re.compile(r"[\"']private_key[\"']\s*:")
+# The key material of a service-account key file: private_key (whatever its form) and private_key_id.
+_KEY_FIELD_VALUE = re.compile(r"[\"']private_key(?:_id)?[\"']\s*:\s*\"(?P<value>(?:[^\"\\]|\\.)*)")
 
 # scheme://user:password@host. The lookbehind makes only the start of a scheme-like run a candidate,
 # so a long run of letters before "://" is scanned once, not once per letter.
@@ -73,6 +78,10 @@ def find_credentials(text: str) -> list[CredentialMatch]:
     if service_account and _PRIVATE_KEY_FIELD.search(text):
         found.append(CredentialMatch("a GCP service-account key", service_account.start(), service_account.end(),
                                      service_account.group()))
+        for field in _KEY_FIELD_VALUE.finditer(text):
+            if field.group("value"):
+                found.append(CredentialMatch("a GCP service-account key", field.start("value"), field.end("value"),
+                                             field.group("value")))
     for match in _URL_PASSWORD.finditer(text):
         password = match.group("password")
         if not is_placeholder(password) and not _EXAMPLE_HOST.fullmatch(match.group("host")):
@@ -110,7 +119,23 @@ def redact(text: str) -> str:
 def mask_all(text: str, secrets: set[str] | frozenset[str]) -> str:
     """``text`` with known credential formats and each of ``secrets`` masked (longest first)."""
     text = redact(text)
-    for secret in sorted(secrets, key=len, reverse=True):
-        if len(secret) >= 3 and secret in text:
+    if not secrets:
+        return text
+    for secret in sorted(_pieces(frozenset(secrets)), key=len, reverse=True):
+        if secret in text:
             text = text.replace(secret, mask(secret))
     return text
+
+
+_SHORTEST = 3  # shorter values are not masked inside other text: "ab" would mangle every message
+
+
+def _pieces(secrets: frozenset[str]) -> set[str]:
+    """The secrets, and each line of a multi-line one (a source line shows one line of a key at a time)."""
+    out = set()
+    for secret in secrets:
+        if len(secret) >= _SHORTEST:
+            out.add(secret)
+        if "\n" in secret:
+            out.update(line.strip() for line in secret.splitlines() if len(line.strip()) >= 8)
+    return out

@@ -23,6 +23,15 @@ from .yamlfold import parse_yaml, split_lines
 
 INTERNAL_ERROR, INVALID_YAML, INVALID_OBJECT = "KML000", "KML001", "KML002"
 
+FINDINGS_PER_RULE = 1_000
+"""Findings one rule may report in one file; the rest are counted, not kept (a Pod of 250,000 containers held
+millions of findings), and one more finding of the rule, at the first one left out, says how many."""
+
+SECRET_CHECKS = frozenset({"secrets.literal_env", "secrets.credential_format", "secrets.secret_data",
+                           "ml_secrets.inline_credentials"})
+"""Checks that detect secrets: they run on every file, selected or not, so that every value detected as a secret is
+masked in every finding of the file (a deselected KML401 must not let KML005 quote an AWS secret key)."""
+
 _TEMPLATE_SYNTAX = re.compile(r"\{\{-?\s*[.$/A-Za-z(]|\{%")
 
 
@@ -145,6 +154,8 @@ class Engine:
         self._pointers: dict[str, tuple[str, Any]] = {}
         self._namespaces: dict[str, tuple[Mode, ...]] = {}  # namespace -> its Pod Security Admission modes
         self._workloads = workloads  # None: the built-in table, loaded when a rule first asks for pod templates
+        self._sweep: list[Rule] | None = None  # the secret checks not selected: run only to learn the secrets
+        self._reset_budget()
 
     # -- entry points ---------------------------------------------------------------------------
 
@@ -153,6 +164,7 @@ class Engine:
                     roots: SourceRoots | None = None) -> FileResult:
         """Lint decoded text, or report why the file could not be read (always reported, never skipped)."""
         if isinstance(source, SourceError):
+            self._reset_budget()
             result = FileResult(path, placement=Placement(path))
             if INVALID_YAML not in disabled:
                 self._emit(result, INVALID_YAML, source.message, source.line, source.col)
@@ -167,7 +179,10 @@ class Engine:
         if disabled:
             return self._without(disabled).lint_text(path, text, explicit, rendered=rendered, roots=roots)
         result = FileResult(path, placement=Placement(path, text, rendered, roots))
+        self._reset_budget()
         self._lint_documents(result, text, explicit)
+        if self._left_out:
+            self._report_left_out(result)
         if self.keep_source_lines:
             self._attach_source_lines(result, text)
         result.findings.sort(key=Finding.sort_key)
@@ -191,7 +206,7 @@ class Engine:
         candidates = [(doc, list(objects_of(doc))) for doc in documents]
         has_object = any(isinstance(o, K8sObject) for _, items in candidates for o in items)
         fatal = [p for doc in documents for p in doc.problems if p.fatal]
-        if parsed.error is None and not fatal and not has_object and not explicit:
+        if parsed.error is None and parsed.budget is None and not fatal and not has_object and not explicit:
             result.skipped = "no document has apiVersion and kind" if documents else "empty"
             return
         if (parsed.error is not None or fatal) and _TEMPLATE_SYNTAX.search(text):
@@ -203,6 +218,8 @@ class Engine:
             return
         if parsed.error is not None:
             self._emit(result, INVALID_YAML, parsed.error.message, parsed.error.line, parsed.error.col)
+        if parsed.budget is not None:
+            self._emit(result, INVALID_YAML, parsed.budget.message, parsed.budget.line, parsed.budget.col)
         ctx = FileContext(self.run, text, path=result.path, workloads=self._workloads, stats=result.stats,
                           placement=result.placement)
         for doc, items in candidates:
@@ -264,6 +281,9 @@ class Engine:
                     self._add(result, rule, obj, subject, hits)
         for rule, _, _ in run_rules:
             self._collect(result, rule, ctx, obj)
+        sweep = self._secret_sweep()
+        if sweep:
+            self._sweep_secrets(result, ctx, obj, sweep)
         if not (self._pod_rules or self._container_rules):
             return
         try:
@@ -301,10 +321,76 @@ class Engine:
                         label = label or container.describe()
                         self._add(result, rule, obj, f"{subject}, {label}", hits, role, label)
 
+    def _secret_sweep(self) -> list[Rule]:
+        if self._sweep is None:
+            selected = {rule.check.name for rule in self.rules if rule.check is not None}
+            if selected >= SECRET_CHECKS:
+                self._sweep = []
+            else:
+                from .registry import load_rules
+
+                self._sweep = [rule for rule in load_rules() if rule.check is not None
+                               and rule.check.name in SECRET_CHECKS and rule.check.name not in selected]
+        return self._sweep
+
+    def _sweep_secrets(self, result: FileResult, ctx: FileContext, obj: K8sObject, sweep: list[Rule]) -> None:
+        """Run the secret checks no one selected, keeping only the secrets they detect (never their findings)."""
+        hits: list[Hit] = []
+        try:
+            for rule in sweep:
+                if rule.kinds is not None and obj.group_kind not in rule.kinds:
+                    continue
+                function = rule.check.function  # type: ignore[union-attr]
+                if rule.target == "object":
+                    hits.extend(function(ctx, obj, rule.params))
+                    continue
+                for view in ctx.views(obj):
+                    if rule.target == "pod":
+                        hits.extend(function(ctx, view, rule.params))
+                    elif rule.target == "container":
+                        for container in view.containers:
+                            hits.extend(function(ctx, view, container, rule.params))
+        except Exception as exc:  # a selected rule that fails reports it; a swept one must not hide the others
+            self._internal_error(result, obj, "secret detection", exc)
+        for hit in hits:
+            if hit.secret:
+                result.secrets.update((hit.secret,) if isinstance(hit.secret, str) else hit.secret)
+
+    def _over_budget(self, result: FileResult, rule: Rule) -> bool:
+        """Whether ``rule`` has used up its budget of findings in this file (this hit is then counted, not kept)."""
+        kept = self._kept[rule.id]
+        if kept < FINDINGS_PER_RULE:
+            self._kept[rule.id] = kept + 1
+            return False
+        left = self._left_out.get(rule.id)
+        if left is None:
+            left = self._left_out[rule.id] = [0, None]
+        left[0] += 1
+        return True
+
+    def _reset_budget(self) -> None:
+        self._kept: Counter[str] = Counter()  # findings kept per rule in the file being linted
+        self._left_out: dict[str, list[Any]] = {}  # rule id -> [findings left out, where the first was]
+
+    def _report_left_out(self, result: FileResult) -> None:
+        by_id = {rule.id: rule for rule in self.rules}
+        for rule_id, (count, first) in self._left_out.items():
+            rule = by_id[rule_id]
+            path, line, col, pointer, obj = first or (result.path, 1, 1, None, ObjectRef())
+            finding = Finding(rule.id, rule.name, rule.severity,
+                              f"{count:,} more findings of {rule.id} in this file are not listed (the budget is "
+                              f"{FINDINGS_PER_RULE:,} findings per rule per file); fix the ones above and lint again",
+                              path, line, col, pointer, obj)
+            finding.fingerprint = fingerprint(finding, None)
+            result.findings.append(finding)
+        self._reset_budget()
+
     def _add(self, result: FileResult, rule: Rule, obj: K8sObject, subject: str, hits: list[Hit],
              role: str | None = None, container: str | None = None) -> None:
         """Locate a rule's hits and record them as findings."""
         for hit in hits:
+            if hit.secret:  # learnt even from a hit left out by a budget: every finding of the file is masked
+                result.secrets.update((hit.secret,) if isinstance(hit.secret, str) else hit.secret)
             message, short = hit.message, hit.short or short_text(hit.message)
             severity = rule.severity if hit.severity is None else min(rule.severity, hit.severity)
             if hit.level is not None:
@@ -315,10 +401,15 @@ class Engine:
                     said = consequence(mode, _control(rule, hit.admission or hit.level), obj.kind)
                     message, short, severity = f"{short}: {said}; {message}", f"{short} ({mode.mode}: {mode.level})", \
                         mode.severity
+            if self._over_budget(result, rule):
+                left = self._left_out[rule.id]
+                if left[1] is None:
+                    line, col = obj.locate(hit.pointer, hit.at)
+                    path, line, col, _ = result.place_at(obj, hit.pointer, hit.at, line, col)
+                    left[1] = (path, line, col, hit.pointer, obj.ref)
+                continue
             line, col = obj.locate(hit.pointer, hit.at)
             path, line, col, related = result.place_at(obj, hit.pointer, hit.at, line, col)
-            if hit.secret:
-                result.secrets.update((hit.secret,) if isinstance(hit.secret, str) else hit.secret)
             finding = Finding(rule.id, rule.name, severity, redact(f"{subject}: {message}"), path, line,
                               col, hit.pointer, obj.ref, role=redact(role) if role else None,
                               container=redact(container) if container else None, short=redact(short))
@@ -411,9 +502,19 @@ class Engine:
         if load is not None:
             site = load(site)
         result = FileResult(site.path, supplement=True)
+        self._reset_budget()
         self._emit(result, INTERNAL_ERROR, f"internal error in rule {rule.id} ({rule.name}) over the run: "
                    f"{type(exc).__name__}: {exc}; the other rules still ran (please report this with the "
                    "manifests)", site.line, site.col, pointer=site.pointer, obj=site.obj)
+        return result
+
+    def failed_file(self, path: str, exc: Exception) -> FileResult:
+        """The result of a file whose linting failed outside any one rule: one KML000 at its start, so the run
+        and every other file's results go on."""
+        result = FileResult(path)
+        self._reset_budget()
+        self._emit(result, INTERNAL_ERROR, f"internal error while linting this file: {type(exc).__name__}: {exc}; "
+                   "the other files were still linted (please report this with the manifest)", 1, 1)
         return result
 
     def _internal_error(self, result: FileResult, obj: K8sObject, what: str, exc: Exception) -> None:
@@ -427,6 +528,11 @@ class Engine:
         rule = self._engine_rules.get(rule_id)
         if rule is None:
             return  # not selected
+        if self._over_budget(result, rule):
+            left = self._left_out[rule.id]
+            if left[1] is None:
+                left[1] = (*result.place(line), col, pointer, obj or ObjectRef())
+            return
         # Parser messages may quote the input: mask any credential they hold.
         path, line = result.place(line)
         finding = Finding(rule.id, rule.name, rule.severity, redact(message), path, line, col, pointer,

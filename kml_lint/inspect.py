@@ -176,7 +176,9 @@ def render_text(files: list[FileInspection]) -> str:
                 pods += 1
                 lines.extend(_view_lines(view))
     lines.append(f"{pods} pod template{'s' if pods != 1 else ''} in {objects} object{'s' if objects != 1 else ''}.")
-    return "\n".join(lines) + "\n"
+    from .reporters.escape import visible  # names, roles and paths are the repository's text
+
+    return "".join(visible(line) + "\n" for line in lines)
 
 
 _LEARNT = {"table": "from the workload table", "crd": "derived from the CRD {}",

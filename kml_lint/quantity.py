@@ -40,9 +40,15 @@ def parse_quantity(value: Any) -> Decimal | None:
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
         return None
     suffix = match.group("suffix")
-    if suffix[:1] in ("e", "E") and len(suffix) > 1:
+    if suffix in _MULTIPLIERS:  # before the exponent test: "Ei" is exbibytes, not an exponent
+        return number * _MULTIPLIERS[suffix]
+    exponent = suffix[1:].lstrip("+-")
+    if len(exponent) > 6:  # more digits than any decimal exponent can hold (and int() refuses past 4,300)
+        return None
+    try:
         return number.scaleb(int(suffix[1:]))
-    return number * _MULTIPLIERS[suffix]
+    except ArithmeticError:  # beyond the decimal context's exponent range
+        return None
 
 
 def is_whole(quantity: Decimal) -> bool:

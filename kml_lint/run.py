@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .checks import RunContext
-from .credentials import redact
+from .credentials import mask_all
 from .discovery import Target, discover
 from .engine import Engine, FileResult
 from .findings import Finding
@@ -149,7 +149,10 @@ class FileLinter:
             cached = self.cache.get(key, path)
             if cached is not None:
                 return cached
-        result = lint_file_local(self.engine, self.local, path, source, explicit, disabled, rendered)
+        try:
+            result = lint_file_local(self.engine, self.local, path, source, explicit, disabled, rendered)
+        except Exception as exc:  # one file must never cost the others their results
+            return self.engine.failed_file(path, exc)
         if key is not None:
             self.cache.put(key, result)
         return result
@@ -176,11 +179,35 @@ def lint_file_local(engine: Engine, suppressor: Suppressor, path: str, source: S
     # were needed raw for the suppressions above; from here on they are output, so mask any credential in them.
     if not result.facts:
         result.directives = []
+    _mask_secrets(result)
     result.secrets, result.origins, result.placement = set(), {}, None
-    for finding in result.findings:
-        if finding.pointer:
-            finding.pointer = redact(finding.pointer)
     return result
+
+
+def _mask_secrets(result: FileResult) -> None:
+    """Every value detected as a secret anywhere in the file, masked in every finding of the file: a value one rule
+    masks may be quoted by another rule's message (an AWS key as a quantity), a suppression reason or a pointer.
+    Known credential formats are masked wherever they appear (``redact``) even when no rule reported them."""
+    secrets = result.secrets
+    for finding in result.findings:
+        finding.message = mask_all(finding.message, secrets)
+        if finding.short:
+            finding.short = mask_all(finding.short, secrets)
+        if finding.pointer:
+            finding.pointer = mask_all(finding.pointer, secrets)
+        if finding.role:
+            finding.role = mask_all(finding.role, secrets)
+        if finding.container:
+            finding.container = mask_all(finding.container, secrets)
+        if finding.suppression is not None and finding.suppression.reason:
+            finding.suppression.reason = mask_all(finding.suppression.reason, secrets)
+        if finding.anchor and mask_all(finding.anchor, secrets) != finding.anchor:
+            # The fingerprint's anchor must stay exact to mean anything, so one holding a secret is dropped, as
+            # the cache drops one holding a known token: the finding keeps its fingerprint.
+            finding.anchor = ""
+    for directive in result.directives:  # kept for run-scope findings, which show their reasons
+        if directive.reason:
+            directive.reason = mask_all(directive.reason, secrets)
 
 
 def source_comments(placement: Any) -> list[Directive]:

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .credentials import redact
 from .findings import Finding, ObjectRef, Suppression
 
 ANNOTATION = "kml-lint.io/ignore"
@@ -322,7 +323,9 @@ class Suppressor:
                 finding.message += (f" (the suppression by {directive.text} expired on "
                                     f"{directive.until.isoformat()})")
                 continue
-            finding.suppression = Suppression(directive.kind, directive.reason)
+            # A reason is text from the repository: never show a credential it holds (the file's own secrets are
+            # masked once the file's findings are complete, see run.lint_file_local).
+            finding.suppression = Suppression(directive.kind, redact(directive.reason) if directive.reason else None)
             return
 
     @staticmethod

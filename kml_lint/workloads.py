@@ -284,15 +284,13 @@ class WorkloadTable:
                     inner = _embedded(obj, node, pointer, location.shape)
                     if inner is not None and depth < MAX_EMBEDDING:
                         seen.add(pointer)
-                        role = _role(location.role, captures, inner.data)
-                        role = f"{prefix}, {role}" if prefix and role else (prefix or role)
+                        role = _chain(prefix, _role(location.role, captures, inner.data))
                         yield from self._views(inner, owner or obj, role, depth + 1, locate)
                     continue
                 if location.shape == "search":
                     yield from _searched(obj, node, pointer, location, seen, owner, prefix)
                     continue
-                role = _role(location.role, captures, node)
-                role = f"{prefix}, {role}" if prefix and role else (prefix or role)
+                role = _chain(prefix, _role(location.role, captures, node))
                 if not isinstance(node, dict):
                     continue
                 if location.when and not any(_exists(node, path) for path in location.when):
@@ -328,7 +326,7 @@ def _searched(obj: K8sObject, node: Any, pointer: str, location: PodLocation, se
             continue
         shaped = PodLocation((), shape, partial=True, source="shape")
         role = f"{role} (found by shape)" if role else "found by shape"  # messages, JSON and SARIF say so
-        role = f"{prefix}, {role}" if prefix else role
+        role = _chain(prefix, _capped(role))
         view = _make_view(obj, found, where, shaped, role)
         if view is not None and view.containers:
             seen.add(where)
@@ -404,14 +402,55 @@ def _embedded(obj: K8sObject, node: Any, pointer: str, shape: str) -> K8sObject 
     return inner
 
 
+MAX_ROLE = 200
+"""Characters of a role as shown (a ``*`` may match a key of any length)."""
+
+_ROLE_PART = re.compile(r"\{(?:(\d{1,2})|(kind))\}")
+
+
+@cache
+def role_template(template: str) -> tuple[str | int, ...]:
+    """A role's parts: text, the index of a ``*`` capture, or ``-1`` for the embedded object's kind.
+
+    Roles are a template language of our own, not Python's ``str.format``: ``{N}`` (what the N-th ``*``
+    matched) and ``{kind}`` are the only fields, so a row from the repository can neither pad a value to
+    gigabytes nor walk attributes. Raises ValueError for any other brace.
+    """
+    parts: list[str | int] = []
+    at = 0
+    for match in _ROLE_PART.finditer(template):
+        parts.append(template[at:match.start()])
+        parts.append(int(match.group(1)) if match.group(1) is not None else -1)
+        at = match.end()
+    parts.append(template[at:])
+    for text in parts:
+        if isinstance(text, str) and ("{" in text or "}" in text):
+            raise ValueError("only {0}, {1}, ... (what each * matched) and {kind} may stand in braces")
+    return tuple(part for part in parts if part != "")
+
+
 def _role(template: str | None, captures: tuple[str, ...], node: Any) -> str | None:
     if not template:
         return None
     kind = node.get("kind") if isinstance(node, dict) else None
-    try:
-        return template.format(*captures, kind=kind if isinstance(kind, str) else "object")
-    except (IndexError, KeyError, ValueError):
-        return template
+    out = []
+    for part in role_template(template):
+        if isinstance(part, str):
+            out.append(part)
+        elif part < 0:
+            out.append(kind if isinstance(kind, str) else "object")
+        elif part < len(captures):
+            out.append(captures[part])
+    return _capped("".join(out))
+
+
+def _chain(prefix: str | None, role: str | None) -> str | None:
+    """An embedded object's role after its owner's ("component 0, replica Worker"), capped as one role."""
+    return _capped(f"{prefix}, {role}") if prefix and role else (prefix or role)
+
+
+def _capped(role: str) -> str:
+    return role if len(role) <= MAX_ROLE else role[:MAX_ROLE - 3] + "..."
 
 
 def _exists(node: Any, path: Tokens) -> bool:
@@ -731,9 +770,15 @@ def _pod(pod: Any, where: str) -> PodLocation:
         if not isinstance(role, str):
             raise _fail(where, "role must be a string")
         try:
-            role.format(*(["x"] * 10), kind="Kind")
-        except (IndexError, KeyError, ValueError) as exc:
-            raise _fail(where, f"role {role!r} is not a valid template ({{0}}, {{1}}, {{kind}}): {exc}") from None
+            parts = role_template(role)
+        except ValueError as exc:
+            raise _fail(f"{where}: role", f"{role[:80]!r} is not a valid template: {exc}") from None
+        stars = str(pod.get("path", "")).split("/").count("*")
+        beyond = [part for part in parts if isinstance(part, int) and part >= stars]
+        if beyond:
+            raise _fail(f"{where}: role", f"{{{beyond[0]}}} names a '*' the path does not have (it has {stars})")
+        if sum(len(part) for part in parts if isinstance(part, str)) > MAX_ROLE:
+            raise _fail(f"{where}: role", f"longer than {MAX_ROLE} characters")
     containers = None
     if "containers" in pod:
         if not isinstance(pod["containers"], list):

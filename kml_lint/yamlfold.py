@@ -44,7 +44,15 @@ MAX_DEPTH = 200
 """Kubernetes objects nest a few dozen levels; anything deeper is refused as hostile or broken."""
 
 ALIAS_BUDGET = 100_000
-"""Nodes that aliases may add beyond ten times the document's own nodes (billion-laughs guard)."""
+"""Nodes that aliases may add beyond ten times the file's own nodes (billion-laughs guard). Per file, not per
+document: a file of a thousand documents each just under a per-document budget cost minutes."""
+
+NODE_BUDGET = 100_000
+"""Nodes of one file, aliases expanded (every rule walks what aliases expand to). The largest real manifest
+we know holds under 10,000; past the budget the document is refused and the rest of the file is not parsed."""
+
+DOCUMENT_BUDGET = 10_000
+"""Documents of one file, empty ones included (the shared corpus has at most 27 in a file)."""
 
 
 @dataclass(slots=True)
@@ -138,6 +146,23 @@ class ParseResult:
 
     documents: list[ParsedDocument]
     error: YamlProblem | None = None
+    budget: YamlProblem | None = None  # a per-file budget ended the parse early: the rest is not linted
+
+
+class _Budget:
+    """What one file has spent so far: nodes (aliases expanded) and its own nodes, across its documents."""
+
+    __slots__ = ("nodes", "real")
+
+    def __init__(self) -> None:
+        self.nodes = 0
+        self.real = 0
+
+
+class _BudgetExhausted(Exception):
+    def __init__(self, problem: YamlProblem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
 
 
 # ---------------------------------------------------------------------------------------------
@@ -162,6 +187,13 @@ _FLOAT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
 _TAG_PREFIX = "tag:yaml.org,2002:"
 
+# go-yaml v2 reads an integer as int64 or uint64; one neither holds is read as a float if it is finite, else as
+# text. Following it keeps every number small enough for any rule to print or compare (Python refuses to turn
+# an int of more than 4,300 digits into text), and reports an absurd number where a number belongs (KML003).
+_INT_MIN, _INT_MAX = -(2 ** 63), 2 ** 64 - 1
+_LONGEST_INT = 67  # "-0b" + 64 binary digits: longer text is never a 64-bit integer (underscores removed)
+_INF = float("inf")
+
 
 def resolve_plain(text: str) -> Any:
     """Type of a plain (unquoted, untagged) scalar under YAML 1.1 as kubectl reads it."""
@@ -175,13 +207,28 @@ def resolve_plain(text: str) -> Any:
     if text in _CONSTANTS:
         return _CONSTANTS[text]
     number = text.replace("_", "") if "_" in text else text
-    if _OCTAL.fullmatch(number):
-        return int(number, 8)
-    if _INT.fullmatch(number):
-        return int(number, 0)
+    if len(number) <= _LONGEST_INT:
+        value: int | None = None
+        if _OCTAL.fullmatch(number):
+            value = int(number, 8)
+        elif _INT.fullmatch(number):
+            value = int(number, 0)
+        if value is not None and _INT_MIN <= value <= _INT_MAX:
+            return value
     if _FLOAT.fullmatch(number) and any(ch.isdigit() for ch in number):
-        return float(number)
-    return text
+        value_f = float(number)
+        if value_f not in (_INF, -_INF):
+            return value_f
+    return text  # as go-yaml: a number no 64-bit type holds stays text (and is reported where a number belongs)
+
+
+def is_oversized_number(text: str) -> bool:
+    """Whether ``text`` is written as a number that no 64-bit type holds (so YAML reads it as text)."""
+    if not text or text[0] not in _NUMBER_START:
+        return False
+    number = text.replace("_", "")
+    return bool(_OCTAL.fullmatch(number) or _INT.fullmatch(number)
+                or (_FLOAT.fullmatch(number) and any(ch.isdigit() for ch in number))) and resolve_plain(text) == text
 
 
 def _resolve_tagged(text: str, tag: str) -> Any:
@@ -235,6 +282,7 @@ def _mark_pos(mark: Any) -> tuple[int, int]:
 def parse_yaml(text: str) -> ParseResult:
     """Parse every document of ``text``; a syntax error ends the stream but keeps earlier documents."""
     documents: list[ParsedDocument] = []
+    budget = _Budget()
     try:
         with EventStream(text) as get_event:
             while True:
@@ -245,7 +293,16 @@ def parse_yaml(text: str) -> ParseResult:
                 if cls is StreamStart or cls is DocumentEnd:
                     continue
                 if cls is DocumentStart:
-                    documents.append(_fold_document(get_event, len(documents), event.args[0].line + 1))
+                    line = event.args[0].line + 1
+                    if len(documents) >= DOCUMENT_BUDGET:
+                        return ParseResult(documents, budget=YamlProblem(
+                            f"more than {DOCUMENT_BUDGET:,} documents in one file (the per-file document budget): "
+                            "this one and the rest of the file are not linted; split the file", *_clamp(text, line, 1)))
+                    try:
+                        documents.append(_fold_document(get_event, len(documents), line, budget))
+                    except _BudgetExhausted as exhausted:
+                        documents.append(ParsedDocument(len(documents), None, Positions(), line))
+                        return ParseResult(documents, budget=exhausted.problem)
                     continue
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -281,13 +338,14 @@ def _clamp(text: str, line: int, col: int) -> tuple[int, int]:
     return line, min(col, len(lines[line - 1]) + 1)
 
 
-def _fold_document(get_event: Callable[[], Event], index: int, start_line: int) -> ParsedDocument:
+def _fold_document(get_event: Callable[[], Event], index: int, start_line: int,
+                   budget: _Budget | None = None) -> ParsedDocument:
     """Fold the events of one document (after its DocumentStartEvent, through its end)."""
     positions = Positions()
     problems: list[YamlProblem] = []
     doc = ParsedDocument(index, None, positions, start_line, problems)
     try:
-        doc.data = positions.root = _fold_nodes(get_event, positions, problems)
+        doc.data = positions.root = _fold_nodes(get_event, positions, problems, budget or _Budget())
     except _DocumentAbort as abort:
         _skip_to_document_end(get_event)
         doc.data = None
@@ -305,124 +363,143 @@ def _skip_to_document_end(get_event: Callable[[], Event]) -> None:
             return
 
 
-def _fold_nodes(get_event: Callable[[], Event], positions: Positions, problems: list[YamlProblem]) -> Any:
+def _fold_nodes(get_event: Callable[[], Event], positions: Positions, problems: list[YamlProblem],
+                budget: _Budget) -> Any:
     """Iteratively build the document's root value. Returns when the root node is complete.
 
-    This loop runs once per YAML event, so the common paths are written inline.
+    This loop runs once per YAML event, so the common paths are written inline, and the file's budget is
+    counted in locals, written back when the document ends however it ends.
     """
     anchors: dict[str, tuple[Any, int]] = {}
     stack: list[_Frame] = []
-    nodes = 0  # nodes seen, counting what aliases expand to (alias-bomb guard)
-    real_nodes = 0
+    nodes = budget.nodes  # nodes of the file so far, counting what aliases expand to (alias-bomb guard)
+    real_nodes = budget.real
 
-    while True:
-        event = get_event()
-        cls = type(event)
+    try:
+        while True:
+            event = get_event()
+            cls = type(event)
 
-        if cls is Scalar:
-            nodes += 1
-            real_nodes += 1
-            anchor, tag, implicit, text, mark, _, _ = event.args
-            line, col = mark.line + 1, mark.column + 1
-            if implicit[0]:
-                # Most plain scalars are words longer than any YAML 1.1 constant: skip the call for them.
-                value: Any = text if len(text) > 5 and text[0] not in _NUMBER_START else resolve_plain(text)
-            elif tag and tag != "!":
-                value = _resolve_tagged(text, tag)
-            else:
-                value = text
-            if anchor:
-                anchors[anchor] = (value, 1)
-            if not stack:
-                positions.root_position = (line, col, line, col)
-                return value
-            frame = stack[-1]
-            if frame.is_map:
-                key = frame.key
-                if key is None:  # a key (any scalar; JSON pointers and kubectl want text)
-                    if text in frame.container and text != "<<":
-                        problems.append(YamlProblem(f"duplicate key '{text}': kubectl rejects it (the last "
-                                                    "value is linted)", line, col, fatal=False))
-                    frame.key = text
-                    frame.key_line = line
-                    frame.key_col = col
-                    continue
-                frame.key = None
-                if key == "<<":
-                    _add_merge(frame, value)
-                    continue
-                frame.table[key] = (frame.key_line, frame.key_col, line, col)
-                frame.container[key] = value
-            else:
-                frame.table.append((line, col, line, col))
-                frame.container.append(value)
-            continue
-
-        if cls is MappingStart or cls is SequenceStart:
-            nodes += 1
-            real_nodes += 1
-            anchor, _, _, mark, _, _ = event.args
-            line, col = mark.line + 1, mark.column + 1
-            if stack:
-                if len(stack) >= MAX_DEPTH:
-                    raise _DocumentAbort(YamlProblem(
-                        f"nesting deeper than {MAX_DEPTH} levels: refused (not a Kubernetes object)", line, col))
-                parent = stack[-1]
-                if parent.is_map:
-                    key = parent.key
-                    if key is None:
-                        raise _DocumentAbort(YamlProblem(
-                            "a mapping or sequence used as a mapping key is not supported by Kubernetes", line, col))
-                    if key != "<<":
-                        parent.table[key] = (parent.key_line, parent.key_col, line, col)
+            if cls is Scalar:
+                nodes += 1
+                real_nodes += 1
+                anchor, tag, implicit, text, mark, _, _ = event.args
+                line, col = mark.line + 1, mark.column + 1
+                if nodes > NODE_BUDGET:
+                    raise _BudgetExhausted(_over_nodes(line, col))
+                if implicit[0]:
+                    # Most plain scalars are words longer than any YAML 1.1 constant: skip the call for them.
+                    value: Any = text if len(text) > 5 and text[0] not in _NUMBER_START else resolve_plain(text)
+                elif tag and tag != "!":
+                    value = _resolve_tagged(text, tag)
                 else:
-                    parent.table.append((line, col, line, col))
-            else:
-                positions.root_position = (line, col, line, col)
-            is_map = cls is MappingStart
-            container: Any = {} if is_map else []
-            table: Any = {} if is_map else []
-            positions.tables[id(container)] = table
-            stack.append(_Frame(container, table, is_map, anchor, nodes - 1))
-            continue
-
-        if cls is MappingEnd or cls is SequenceEnd:
-            frame = stack.pop()
-            if frame.merges:
-                _apply_merges(frame, problems)
-            if frame.anchor:
-                anchors[frame.anchor] = (frame.container, nodes - frame.start_count)
-            if not stack:
-                return frame.container
-            _store(stack[-1], frame.container)
-            continue
-
-        if cls is Alias:
-            anchor, mark, _ = event.args
-            line, col = mark.line + 1, mark.column + 1
-            target = anchors.get(anchor)
-            if target is None:
-                raise _DocumentAbort(YamlProblem(
-                    f"alias *{anchor} refers to an anchor that is not defined before it", line, col))
-            value, size = target
-            nodes += size
-            if nodes - real_nodes > ALIAS_BUDGET + 10 * real_nodes:
-                raise _DocumentAbort(YamlProblem(
-                    "aliases expand to more than "
-                    f"{ALIAS_BUDGET:,} nodes (an alias bomb): refused without expanding them", line, col))
-            if not stack:
-                positions.root_position = (line, col, line, col)
-                return value
-            frame = stack[-1]
-            if frame.is_map and frame.key is None:
-                if not isinstance(value, str):
-                    raise _DocumentAbort(YamlProblem(
-                        "an alias to a mapping or sequence used as a mapping key is not supported", line, col))
-                _accept_key(frame, value, line, col, problems)
+                    value = text
+                if anchor:
+                    anchors[anchor] = (value, 1)
+                if not stack:
+                    positions.root_position = (line, col, line, col)
+                    return value
+                frame = stack[-1]
+                if frame.is_map:
+                    key = frame.key
+                    if key is None:  # a key (any scalar; JSON pointers and kubectl want text)
+                        if text in frame.container and text != "<<":
+                            problems.append(YamlProblem(f"duplicate key '{text}': kubectl rejects it (the last "
+                                                        "value is linted)", line, col, fatal=False))
+                        frame.key = text
+                        frame.key_line = line
+                        frame.key_col = col
+                        continue
+                    frame.key = None
+                    if key == "<<":
+                        _add_merge(frame, value)
+                        continue
+                    frame.table[key] = (frame.key_line, frame.key_col, line, col)
+                    frame.container[key] = value
+                else:
+                    frame.table.append((line, col, line, col))
+                    frame.container.append(value)
                 continue
-            _record_position(frame, line, col)
-            _store(frame, value)
-            continue
+
+            if cls is MappingStart or cls is SequenceStart:
+                nodes += 1
+                real_nodes += 1
+                anchor, _, _, mark, _, _ = event.args
+                line, col = mark.line + 1, mark.column + 1
+                if nodes > NODE_BUDGET:
+                    raise _BudgetExhausted(_over_nodes(line, col))
+                if stack:
+                    if len(stack) >= MAX_DEPTH:
+                        raise _DocumentAbort(YamlProblem(
+                            f"nesting deeper than {MAX_DEPTH} levels: refused (not a Kubernetes object)", line, col))
+                    parent = stack[-1]
+                    if parent.is_map:
+                        key = parent.key
+                        if key is None:
+                            raise _DocumentAbort(YamlProblem(
+                                "a mapping or sequence used as a mapping key is not supported by Kubernetes",
+                                line, col))
+                        if key != "<<":
+                            parent.table[key] = (parent.key_line, parent.key_col, line, col)
+                    else:
+                        parent.table.append((line, col, line, col))
+                else:
+                    positions.root_position = (line, col, line, col)
+                is_map = cls is MappingStart
+                container: Any = {} if is_map else []
+                table: Any = {} if is_map else []
+                positions.tables[id(container)] = table
+                stack.append(_Frame(container, table, is_map, anchor, nodes - 1))
+                continue
+
+            if cls is MappingEnd or cls is SequenceEnd:
+                frame = stack.pop()
+                if frame.merges:
+                    _apply_merges(frame, problems)
+                if frame.anchor:
+                    anchors[frame.anchor] = (frame.container, nodes - frame.start_count)
+                if not stack:
+                    return frame.container
+                _store(stack[-1], frame.container)
+                continue
+
+            if cls is Alias:
+                anchor, mark, _ = event.args
+                line, col = mark.line + 1, mark.column + 1
+                target = anchors.get(anchor)
+                if target is None:
+                    raise _DocumentAbort(YamlProblem(
+                        f"alias *{anchor} refers to an anchor that is not defined before it", line, col))
+                value, size = target
+                nodes += size
+                if nodes - real_nodes > ALIAS_BUDGET + 10 * real_nodes:
+                    nodes -= size  # refused, never expanded: the rest of the file keeps its budget
+                    raise _DocumentAbort(YamlProblem(
+                        "aliases expand to more than "
+                        f"{ALIAS_BUDGET:,} nodes (an alias bomb; the budget counts the whole file): refused without "
+                        "expanding them", line, col))
+                if nodes > NODE_BUDGET:
+                    raise _BudgetExhausted(_over_nodes(line, col))
+                if not stack:
+                    positions.root_position = (line, col, line, col)
+                    return value
+                frame = stack[-1]
+                if frame.is_map and frame.key is None:
+                    if not isinstance(value, str):
+                        raise _DocumentAbort(YamlProblem(
+                            "an alias to a mapping or sequence used as a mapping key is not supported", line, col))
+                    _accept_key(frame, value, line, col, problems)
+                    continue
+                _record_position(frame, line, col)
+                _store(frame, value)
+                continue
+    finally:
+        budget.nodes, budget.real = nodes, real_nodes
+
+
+def _over_nodes(line: int, col: int) -> YamlProblem:
+    return YamlProblem(f"more than {NODE_BUDGET:,} YAML nodes in one file, aliases expanded (the per-file node "
+                       "budget): this document and the rest of the file are not linted; split the file", line, col)
 
 
 def _accept_key(frame: _Frame, key: str, line: int, col: int, problems: list[YamlProblem]) -> None:

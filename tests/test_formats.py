@@ -44,10 +44,10 @@ def test_auto_format_picks_github_inside_actions() -> None:
 
 
 def test_github_commands_escape_their_properties() -> None:
-    from kml_lint.reporters.github import _data, _property
+    from kml_lint.reporters.escape import github_data, github_property
 
-    assert _property("a,b:c%") == "a%2Cb%3Ac%25"
-    assert _data("x\ny") == "x%0Ay"
+    assert github_property("a,b:c%") == "a%2Cb%3Ac%25"
+    assert github_data("x\ny 100%") == "x\\x0ay 100%25"  # a newline from the input never starts a command
 
 
 def _junit(*args: str, cwd: Path | None = None) -> tuple[int, ElementTree.Element]:

@@ -94,6 +94,10 @@ def int_or_none(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+    if isinstance(value, str):
+        text = value.strip()
+        # ASCII digits only ("²".isdigit() is true, int("²") fails), and no more than a 64-bit number holds:
+        # Python refuses to read an int of more than 4,300 digits from text.
+        if text.isascii() and text.isdigit() and len(text) <= 20:
+            return int(text)
     return None

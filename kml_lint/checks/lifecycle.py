@@ -74,12 +74,13 @@ _MACROS = {"@yearly": 365 * 86400, "@annually": 365 * 86400, "@monthly": 28 * 86
 
 
 def _single(field: str, low: int, high: int) -> bool:
-    return field.isdigit() and low <= int(field) <= high
+    return field.isascii() and field.isdigit() and len(field) <= 6 and low <= int(field) <= high
 
 
 def _step(field: str) -> int | None:
     """``*/N`` -> N."""
-    if field.startswith("*/") and field[2:].isdigit() and int(field[2:]) > 0:
+    step = field[2:]
+    if field.startswith("*/") and step.isascii() and step.isdigit() and len(step) <= 6 and int(step) > 0:
         return int(field[2:])
     return None
 

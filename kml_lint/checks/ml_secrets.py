@@ -153,4 +153,4 @@ def inline_credentials(ctx: Any, obj: K8sObject, params: dict[str, Any]) -> Iter
 def _hit(pointer: str, what: str, text: str) -> Hit:
     return Hit(pointer, f"{what} ({mask(text)}): it is stored in the object, shown by kubectl get -o yaml and kept in "
                         "git; reference a Secret instead (the operator's secret mechanism, an env var from "
-                        "secretKeyRef) and rotate the credential", at="value")
+                        "secretKeyRef) and rotate the credential", at="value", secret=text)

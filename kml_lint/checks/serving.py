@@ -106,8 +106,9 @@ def _scaled(value: Any, replicas: int, round_up: bool) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.endswith("%") and value[:-1].strip().isdigit():
-        exact = Decimal(int(value[:-1])) * replicas / 100
+    percent = int_or_none(value[:-1]) if isinstance(value, str) and value.endswith("%") else None
+    if percent is not None:
+        exact = Decimal(percent) * replicas / 100
         return int(math.ceil(exact) if round_up else math.floor(exact))
     return int_or_none(value)
 

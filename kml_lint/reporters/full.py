@@ -14,6 +14,7 @@ import click
 from ..engine import FileResult
 from ..findings import Finding
 from ..report import Summary
+from .escape import visible, visible_prefix_width
 from .text import COLORS, TextReporter, headline, statistics, summary_line
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s")
@@ -39,8 +40,8 @@ def snippet(finding: Finding, color: bool) -> list[str]:
         return []
     number = str(finding.line)
     gutter = " " * len(number)
-    line = finding.source.expandtabs(1)
-    caret = " " * (finding.col - 1) + "^"
+    line = visible(finding.source.expandtabs(1))
+    caret = " " * visible_prefix_width(finding.source.expandtabs(1), finding.col) + "^"
     bar = click.style("|", fg="blue", bold=True) if color else "|"
     if color:
         caret = click.style(caret, fg=COLORS[finding.severity], bold=True)

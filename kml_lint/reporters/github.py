@@ -6,17 +6,10 @@ from ..engine import FileResult
 from ..findings import Severity
 from ..report import Summary
 from . import Reporter
+from .escape import github_data, github_property
 from .text import summary_line
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
-
-
-def _data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _property(text: str) -> str:
-    return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 class GithubReporter(Reporter):
@@ -24,9 +17,9 @@ class GithubReporter(Reporter):
         for finding in result.findings:
             if finding.suppression is not None:
                 continue
-            properties = (f"file={_property(finding.path)},line={finding.line},col={finding.col},"
-                          f"title={_property(f'{finding.rule_id} {finding.rule_name}')}")
-            self.out.write(f"::{_COMMAND[finding.severity]} {properties}::{_data(finding.message)}\n")
+            properties = (f"file={github_property(finding.path)},line={finding.line},col={finding.col},"
+                          f"title={github_property(f'{finding.rule_id} {finding.rule_name}')}")
+            self.out.write(f"::{_COMMAND[finding.severity]} {properties}::{github_data(finding.message)}\n")
 
     def finish(self, summary: Summary) -> None:
         if not self.options.quiet:

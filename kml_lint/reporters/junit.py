@@ -16,6 +16,7 @@ from ..engine import FileResult
 from ..findings import Finding, ObjectRef, Severity
 from ..report import Summary
 from . import Reporter
+from .escape import visible
 
 FILE_CASE = "(file)"  # findings about no object: syntax errors, documents that are not objects
 
@@ -23,7 +24,7 @@ FILE_CASE = "(file)"  # findings about no object: syntax errors, documents that 
 def _object_name(ref: ObjectRef | None) -> str:
     if ref is None or ref.kind is None:
         return FILE_CASE
-    return ref.identity().strip("/").replace("//", "/")
+    return visible(ref.identity().strip("/").replace("//", "/"))
 
 
 @dataclass(slots=True)
@@ -52,7 +53,7 @@ class JunitReporter(Reporter):
         self.threshold = None if fail_on == "never" else Severity.parse(fail_on)
 
     def file(self, result: FileResult) -> None:
-        suite = self.suites.setdefault(result.path, _Suite())
+        suite = self.suites.setdefault(visible(result.path), _Suite())
         suite.seconds += result.seconds
         for ref in result.object_refs:
             suite.objects.setdefault(_object_name(ref), {})
@@ -63,7 +64,7 @@ class JunitReporter(Reporter):
             case = rules.setdefault(f"{finding.rule_id} {finding.rule_name}", _RuleCase())
             if self.threshold is not None and finding.severity >= self.threshold:
                 case.failing.append(_line(finding))
-                case.first_message = case.first_message or finding.message
+                case.first_message = case.first_message or visible(finding.message)
             else:
                 case.output.append(_line(finding))
         if not suite.objects:
@@ -111,8 +112,8 @@ def _seconds(value: float) -> str:
 
 
 def _line(finding: Finding) -> str:
-    return (f"{finding.path}:{finding.line}:{finding.col}: {finding.severity.label} {finding.rule_id} "
-            f"{finding.rule_name} {finding.message}")
+    return (f"{visible(finding.path)}:{finding.line}:{finding.col}: {finding.severity.label} {finding.rule_id} "
+            f"{finding.rule_name} {visible(finding.message)}")
 
 
 REPORTER = JunitReporter

@@ -11,6 +11,7 @@ from ..engine import FileResult
 from ..findings import Finding, Severity
 from ..report import Summary
 from . import Reporter
+from .escape import visible
 
 COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTE: "cyan"}
 # Cross-object (run-scope) findings exist only once every file is read, so they follow all files' own findings.
@@ -23,19 +24,19 @@ def plural(count: int, word: str) -> str:
 
 def headline(finding: Finding, color: bool, full: bool = False) -> str:
     """The finding's line: its short text, or (``full``) the whole message."""
-    location = f"{finding.path}:{finding.line}:{finding.col}:"
+    location = f"{visible(finding.path)}:{finding.line}:{finding.col}:"
     severity = finding.severity.label
     rule = f"{finding.rule_id} {finding.rule_name}:"
     suffix = ""
     if finding.suppression is not None:
-        why = f": {finding.suppression.reason}" if finding.suppression.reason else ""
+        why = f": {visible(finding.suppression.reason)}" if finding.suppression.reason else ""
         suffix = f" [suppressed by {finding.suppression.kind}{why}]"
     if color:
         location = click.style(location, bold=True)
         severity = click.style(severity, fg=COLORS[finding.severity], bold=True)
         rule = click.style(rule, dim=True)
         suffix = click.style(suffix, dim=True) if suffix else ""
-    return f"{location} {severity} {rule} {finding.message if full else finding.brief}{suffix}"
+    return f"{location} {severity} {rule} {visible(finding.message if full else finding.brief)}{suffix}"
 
 
 class TextReporter(Reporter):

@@ -19,7 +19,8 @@ from typing import Any, NamedTuple
 
 from ..objects import field_path as display_path
 from ..quantity import parse_quantity, suggest_quantity
-from ..yamlfold import escape_pointer_token
+from ..yamlfold import escape_pointer_token, is_oversized_number
+from .patterns import compile_pattern
 
 VIOLATION, UNKNOWN_FIELD, INVALID_QUANTITY = "KML003", "KML004", "KML005"
 
@@ -98,6 +99,8 @@ def _type_hint(value: Any, types: list[str], raw: str | None) -> str:
         if isinstance(value, str) and is_placeholder(value):
             return PLACEHOLDER_HINT
         if isinstance(value, str) and any(t in types for t in ("integer", "number", "boolean")):
+            if is_oversized_number(value):
+                return "; it is too large for any 64-bit number, so YAML reads it as text"
             return "; remove the quotes around it"
         return ""
     if isinstance(value, bool):
@@ -323,7 +326,8 @@ class CompiledSchema:
         children = {k: _child("", k) for k in props}
         closed = additional is False
         extra = self._lazy(additional) if isinstance(additional, dict) else None
-        pattern_list = [(re.compile(p), self._lazy(v)) for p, v in (patterns or {}).items()]
+        pattern_list = [(regex, self._lazy(v)) for p, v in (patterns or {}).items()
+                        if (regex := compile_pattern(p)) is not None]
         run = self._run
         unknown = self._unknown
         compile_pending = self._compile_pending
@@ -412,10 +416,7 @@ class CompiledSchema:
         pattern = node.get("pattern")
         regex = None
         if isinstance(pattern, str):
-            try:
-                regex = re.compile(pattern)
-            except re.error:
-                regex = None
+            regex = compile_pattern(pattern)  # RE2: linear time; None (accept anything) when it cannot compile
         min_length, max_length = node.get("minLength"), node.get("maxLength")
         byte = node.get("format") == "byte"
         if regex is None and min_length is None and max_length is None and not byte:

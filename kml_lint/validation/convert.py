@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..objects import resolve_pointer
+from .patterns import compile_pattern
 
 DIALECT = "kml-lint/1"
 """Value of the ``x-kml-dialect`` key of a schema already in this dialect (the shipped files)."""
@@ -150,7 +151,13 @@ class Normalizer:
             out["additionalProperties"] = False  # a structural schema prunes (drops) unknown fields
         patterns = node.get("patternProperties")
         if isinstance(patterns, dict):
-            kept = {p: self.node(v) for p, v in patterns.items() if _compiles(p)}
+            kept = {}
+            for key, value in patterns.items():
+                if _compiles(key):
+                    kept[key] = self.node(value)
+                else:  # accepts anything (noted when the schema folder is read): no key is unknown any more
+                    if out.get("additionalProperties") is False:
+                        del out["additionalProperties"]
             if kept:
                 out["patternProperties"] = kept
         items = node.get("items")
@@ -176,10 +183,8 @@ class Normalizer:
                 out[bound] = value
         pattern = node.get("pattern")
         if isinstance(pattern, str):
-            if _compiles(pattern):
+            if _compiles(pattern):  # else accepts anything (noted when the schema folder is read)
                 out["pattern"] = pattern
-            else:
-                self.problems.append(f"pattern {pattern!r} is not a Python regular expression (not checked)")
         if node.get("format") == "byte":
             out["format"] = "byte"
         for key in ("allOf", "anyOf", "oneOf"):
@@ -296,12 +301,8 @@ def _is_quantity(node: dict[str, Any]) -> bool:
     return False
 
 
-def _compiles(pattern: str) -> bool:
-    try:
-        re.compile(pattern)
-    except (re.error, TypeError, ValueError):
-        return False
-    return True
+def _compiles(pattern: Any) -> bool:
+    return isinstance(pattern, str) and compile_pattern(pattern) is not None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from ..registry import schemas_dir
 from ..safeio import MAX_INPUT_SIZE, UnsafeFile, describe_error, read_bytes, read_text
 from .compiler import CompiledSchema
 from .convert import crd_schemas, user_json_schema
+from .patterns import unusable_patterns
 from .versions import resolve_version
 
 BUILTIN, CRD, USER, RUN = "built-in", "CRD", "user", "run"
@@ -199,11 +200,18 @@ class SchemaStore:
                 continue
             for path in folder._index().values():
                 try:
-                    json.loads(schema_bytes(path))
+                    data = json.loads(schema_bytes(path))
                 except UnsafeFile:
                     raise  # a FIFO, device or oversized file among users' schemas: an error, not a warning
                 except (OSError, ValueError, EOFError, RecursionError) as exc:
                     self.problems.append((str(path), f"schema file is not valid JSON: {describe_error(exc)}"))
+                    continue
+                self.problems.extend((str(path), note) for note in unusable_patterns(data))
+            seen: set[int] = set()
+            for path, crd in folder._crds.values():
+                if id(crd) not in seen:  # one CRD object serves each of its versions
+                    seen.add(id(crd))
+                    self.problems.extend((str(path), note) for note in unusable_patterns(crd))
 
 
     def lookup(self, group: str, version: str, kind: str) -> SchemaEntry | None:
