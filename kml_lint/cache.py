@@ -19,7 +19,7 @@ from .engine import FileResult
 from .findings import Finding, ObjectRef, Severity, Suppression
 
 CACHE_DIR = ".kml-lint-cache"
-_FORMAT = 3
+_FORMAT = 4
 
 
 def rules_signature(rules: list[Any], settings: dict[str, Any]) -> str:
@@ -27,7 +27,7 @@ def rules_signature(rules: list[Any], settings: dict[str, Any]) -> str:
     digest = hashlib.sha256(f"kml-lint {__version__} cache {_FORMAT}".encode())
     for rule in rules:
         entry = [rule.id, rule.name, rule.severity.label, rule.params, rule.check.name if rule.check else rule.engine,
-                 sorted(rule.kinds) if rule.kinds else None]
+                 sorted(rule.kinds) if rule.kinds else None, rule.fix]
         digest.update(json.dumps(entry, sort_keys=True, default=str).encode())
         if rule.source and os.path.isfile(rule.source):
             with open(rule.source, "rb") as handle:
@@ -100,7 +100,8 @@ def _result_to(result: FileResult) -> dict[str, Any]:
         return {"rule_id": f.rule_id, "rule_name": f.rule_name, "severity": f.severity.label, "message": f.message,
                 "path": f.path, "line": f.line, "col": f.col, "pointer": f.pointer, "obj": asdict(f.obj),
                 "fingerprint": f.fingerprint, "source": f.source, "role": f.role, "container": f.container,
-                "suppression": asdict(f.suppression) if f.suppression else None}
+                "suppression": asdict(f.suppression) if f.suppression else None,
+                "fix": asdict(f.fix) if f.fix is not None else None}
 
     return {"format": _FORMAT, "path": result.path, "objects": result.objects, "skipped": result.skipped,
             "object_refs": [asdict(ref) for ref in result.object_refs],
@@ -118,11 +119,20 @@ def _result_from(data: dict[str, Any]) -> FileResult:
             item["rule_id"], item["rule_name"], Severity.parse(item["severity"]), item["message"], item["path"],
             item["line"], item["col"], item["pointer"], ObjectRef(**item["obj"]), item["fingerprint"],
             Suppression(**item["suppression"]) if item["suppression"] else None, item["source"], item["role"],
-            item["container"]))
+            item["container"], _fix_from(item.get("fix"))))
     return FileResult(data["path"], findings, data["objects"], data["skipped"],
                       object_refs=[ObjectRef(**ref) for ref in data["object_refs"]], cached=True,
                       facts={rule: [decode_fact(f) for f in facts] for rule, facts in data["facts"].items()},
                       directives=[decode_fact(d) for d in data["directives"]])
+
+
+def _fix_from(data: dict[str, Any] | None) -> Any:
+    if not data:
+        return None
+    from .fixing.model import Edit, Fix
+
+    return Fix([Edit(**edit) for edit in data["edits"]], data["applicability"], data["description"],
+               list(data["touched"]), [tuple(pair) for pair in data["renamed"]], data["document"])
 
 
 # Run-scope facts (and the suppressions of files that have them) are small records: named tuples and

@@ -61,6 +61,12 @@ def _use_color(output: str | None) -> bool:
 @click.option("--show-suppressed", is_flag=True, help="List suppressed findings too (text output).")
 @click.option("-q", "--quiet", is_flag=True, help="Findings only: no summary line.")
 @click.option("--statistics", is_flag=True, help="Print counts per rule instead of the findings.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes in place (with -: write the fixed stream to standard "
+              "output, the report to standard error).")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply (with --fix) or show (with --diff) fixes that change "
+              "behaviour; alone, show unsafe fixes as available.")
+@click.option("--diff", is_flag=True, help="Print a unified diff of what --fix would change and change nothing "
+              "(exit 1 when there is a diff).")
 @click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False), help="Load more rule files from DIR.")
 @click.option("--platform", metavar="NAME", help="The platform the cluster runs on (gke adds GPU tolerations).")
 @click.option("--kubernetes-version", metavar="VERSION", help="Validate against this Kubernetes minor version's "
@@ -162,7 +168,14 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
     fmt = resolve_format(output_format)
     color = _use_color(output) and fmt in ("text", "full")
     render_options = RenderOptions(color=color, show_suppressed=options["show_suppressed"], quiet=options["quiet"],
-                                   statistics=options["statistics"])
+                                   statistics=options["statistics"], unsafe_fixes=options["unsafe_fixes"])
+    stdin_data = None
+    if options["fix"] or options["diff"]:
+        stdin_data = _fix(run_options, options, output)
+        if options["diff"]:
+            return
+        if stdin_data is not None:
+            output = output or "-stderr"  # standard output carries the fixed stream
     with _open_output(output) as out:
         if options["write_baseline"]:
             from .suppress import BaselineWriter
@@ -171,7 +184,7 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
         else:
             sink = make_reporter(fmt, out, render_options, selected, os.getcwd())
         try:
-            report = lint_paths(run_options, sink=sink.file)
+            report = lint_paths(run_options, stdin=stdin_data, sink=sink.file)
         except FileNotFoundError as exc:
             _fail(f"path does not exist: {exc.args[0]}")
         summary = report.summary()
@@ -203,7 +216,10 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
 @contextlib.contextmanager
 def _open_output(output: str | None) -> Iterator[TextIO]:
     """The report's destination: the --output file, or standard output."""
-    if output:
+    if output == "-stderr":
+        yield sys.stderr
+        sys.stderr.flush()
+    elif output:
         with open(output, "w", encoding="utf-8") as handle:
             yield handle
     else:
@@ -212,6 +228,40 @@ def _open_output(output: str | None) -> Iterator[TextIO]:
             stream.reconfigure(errors="backslashreplace")  # a non-UTF-8 terminal must not crash the report
         yield stream
         stream.flush()
+
+
+def _fix(run_options: Any, options: dict[str, Any], output: str | None) -> bytes | None:
+    """``--fix`` / ``--diff``: fix the files (or show the diff and exit). Returns the fixed standard input, if any,
+    for the report that follows."""
+    import copy
+
+    from .fixing.runner import fix_paths
+
+    stdin = sys.stdin.buffer.read(run_options.max_file_size + 1) if "-" in run_options.paths else None
+    try:
+        report = fix_paths(copy.copy(run_options), options["unsafe_fixes"], write=not options["diff"], stdin=stdin)
+    except FileNotFoundError as exc:
+        _fail(f"path does not exist: {exc.args[0]}")
+    fixes = sum(report.applied.values())
+    per_rule = ", ".join(f"{rule} {count}" for rule, count in sorted(report.applied.items()))
+    for path, reason in report.skipped:
+        click.echo(f"kml-lint: not fixed: {path}: {reason}", err=True)
+    if options["diff"]:
+        with _open_output(output) as out:
+            out.write("".join(report.diff))
+        verb = "Would fix"
+        click.echo(f"kml-lint: {verb} {fixes} finding{'s' if fixes != 1 else ''} in {report.files_changed} "
+                   f"file{'s' if report.files_changed != 1 else ''}" + (f" ({per_rule})" if per_rule else "") + ".",
+                   err=True)
+        sys.exit(EXIT_FINDINGS if report.diff else EXIT_OK)
+    if fixes:
+        click.echo(f"kml-lint: fixed {fixes} finding{'s' if fixes != 1 else ''} in {report.files_changed} "
+                   f"file{'s' if report.files_changed != 1 else ''} ({per_rule}).", err=True)
+    if report.stdout is not None:
+        sys.stdout.write(report.stdout)
+        sys.stdout.flush()
+        return report.stdout.encode("utf-8")
+    return None
 
 
 def _workload_table(config: Any, files: tuple[str, ...]) -> Any:

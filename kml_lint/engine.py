@@ -85,6 +85,7 @@ class FileResult:
     supplement: bool = False  # run-scope findings for a file already reported
     facts: dict[str, list[Any]] = field(default_factory=dict)  # run-scope rules: rule id -> facts, until the end
     stats: Counter[str] = field(default_factory=Counter)  # counted by checks (objects per schema source)
+    fix_skips: list[tuple[str, str]] = field(default_factory=list)  # (rule id, why no fix was offered)
 
     def place(self, line: int) -> tuple[str, int]:
         if self.placement is None or not self.placement.mapped:
@@ -115,6 +116,7 @@ class Engine:
         self._by_kind: dict[str, tuple[list[tuple[Rule, Any, Any]], ...]] = {}
         self._pointers: dict[str, tuple[str, Any]] = {}
         self._workloads = workloads  # None: the built-in table, loaded when a rule first asks for pod templates
+        self._fixes = {rule.id: rule for rule in self.rules if rule.fix} or None  # rules whose findings get fixes
 
     # -- entry points ---------------------------------------------------------------------------
 
@@ -167,6 +169,7 @@ class Engine:
         if parsed.error is not None:
             self._emit(result, INVALID_YAML, parsed.error.message, parsed.error.line, parsed.error.col)
         ctx = FileContext(self.run, text, path=result.path, workloads=self._workloads, stats=result.stats)
+        linted: list[K8sObject] = []
         for doc, items in candidates:
             for problem in doc.problems:
                 self._emit(result, INVALID_YAML, problem.message, problem.line, problem.col,
@@ -180,6 +183,11 @@ class Engine:
                     result.objects += 1
                     result.object_refs.append(item.ref)
                     self._lint_object(result, ctx, item)
+                    linted.append(item)
+        if self._fixes is not None and result.findings:
+            from .fixing.attach import attach
+
+            attach(result, text, linted, ctx, self._fixes)
 
     def _without(self, disabled: frozenset[str]) -> Engine:
         """An engine for the same run minus some rules (cached: per-file-ignores repeat across files)."""

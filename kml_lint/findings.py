@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Any
 
 
 class Severity(IntEnum):
@@ -81,6 +82,7 @@ class Finding:
     source: str | None = None  # the reported source line, secrets masked (kept only for --format full)
     role: str | None = None  # the pod template's role inside its object ("replica Worker"), when it has one
     container: str | None = None  # the container the finding is about ("container pytorch")
+    fix: Any = None  # fixing.model.Fix: the edits that repair it, when one edit is clearly right
 
     def sort_key(self) -> tuple[int, int, str, str]:
         return (self.line, self.col, self.rule_id, self.message)

@@ -50,6 +50,7 @@ class Rule:
     examples: dict[str, str] = field(default_factory=dict)
     source: str = ""
     enabled: bool = True  # False: off by default, runs only when selected by exact id or name
+    fix: dict[str, Any] | None = None  # the rule file's fix: applicability, why, and the values the fix writes
 
     @property
     def target(self) -> str:
@@ -160,7 +161,7 @@ def build_rule(data: dict[str, Any], source: str, validate_params: bool = True) 
         since=data["since"], status=data["status"], tags=tuple(data.get("tags") or ()), kinds=kinds, check=check,
         engine=engine, params=params, security_severity=data.get("security_severity"),
         see_also=dict(data.get("see_also") or {}), examples=dict(data.get("examples") or {}), source=source,
-        enabled=data.get("enabled", True) is not False,
+        enabled=data.get("enabled", True) is not False, fix=dict(data["fix"]) if data.get("fix") else None,
     )
 
 

@@ -26,6 +26,7 @@ class Summary:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     problems: list[tuple[str, str]] = field(default_factory=list)  # (path, message): folders, loops
     stats: Counter[str] = field(default_factory=Counter)  # what checks counted (objects per schema source)
+    fixable: Counter[str] = field(default_factory=Counter)  # unsuppressed findings with a fix: safe | unsafe
     # Files that may still receive run-scope findings (they have cross-object facts) and were counted as
     # clean: only those need remembering, not every file of the run.
     _clean_with_facts: set[str] = field(default_factory=set)
@@ -47,6 +48,8 @@ class Summary:
         self.stats.update(result.stats)
         self.results += len(result.findings)
         for finding in active:
+            if finding.fix is not None:
+                self.fixable[finding.fix.applicability] += 1
             self.by_severity[finding.severity] += 1
             self.by_rule[(finding.rule_id, finding.rule_name, finding.severity)] += 1
 

@@ -126,8 +126,10 @@ class FileLinter:
 
 def lint_file_local(engine: Engine, suppressor: Suppressor, path: str, source: SourceText | SourceError,
                     explicit: bool = True, disabled: frozenset[str] = frozenset(),
-                    rendered: bool = False) -> FileResult:
-    """Lint one file and apply the suppressions the file itself carries (comments, annotations)."""
+                    rendered: bool = False, keep_secrets: bool = False) -> FileResult:
+    """Lint one file and apply the suppressions the file itself carries (comments, annotations).
+
+    ``keep_secrets``: keep the literal secrets found (``--fix``/``--diff`` mask them in the diff they show)."""
     result = engine.lint_source(path, source, explicit, disabled, rendered)
     if not result.skipped:
         text = source.text if isinstance(source, SourceText) else ""
@@ -143,7 +145,8 @@ def lint_file_local(engine: Engine, suppressor: Suppressor, path: str, source: S
     # were needed raw for the suppressions above; from here on they are output, so mask any credential in them.
     if not result.facts:
         result.directives = []
-    result.secrets, result.origins, result.placement = set(), {}, None
+    result.secrets = result.secrets if keep_secrets else set()
+    result.origins, result.placement = {}, None
     for finding in result.findings:
         if finding.pointer:
             finding.pointer = redact(finding.pointer)

@@ -25,6 +25,7 @@ class RenderOptions:
     show_suppressed: bool = False
     quiet: bool = False  # findings only, no summary
     statistics: bool = False  # counts per rule instead of the findings
+    unsafe_fixes: bool = False  # --unsafe-fixes: unsafe fixes count as available (marked, summed)
 
 
 class Reporter:

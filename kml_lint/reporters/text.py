@@ -16,10 +16,18 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def headline(finding: Finding, color: bool) -> str:
+def fixable(finding: Finding, unsafe_fixes: bool = False) -> bool:
+    """Whether ``--fix`` (with ``--unsafe-fixes`` when given) would repair the finding."""
+    fix = finding.fix
+    return fix is not None and finding.suppression is None and (unsafe_fixes or fix.applicability == "safe")
+
+
+def headline(finding: Finding, color: bool, unsafe_fixes: bool = False) -> str:
     location = f"{finding.path}:{finding.line}:{finding.col}:"
     severity = finding.severity.label
     rule = f"{finding.rule_id} {finding.rule_name}"
+    if fixable(finding, unsafe_fixes):
+        rule = f"[*] {rule}"
     suffix = ""
     if finding.suppression is not None:
         why = f": {finding.suppression.reason}" if finding.suppression.reason else ""
@@ -40,13 +48,16 @@ class TextReporter(Reporter):
         if self.options.statistics:
             return
         for finding in self.shown(result):
-            self.out.write(headline(finding, self.options.color) + "\n")
+            self.out.write(headline(finding, self.options.color, self.options.unsafe_fixes) + "\n")
 
     def finish(self, summary: Summary) -> None:
         if self.options.statistics:
             self.out.write(statistics(summary, self.options.color))
         elif not self.options.quiet:
             self.out.write(summary_line(summary, self.options.color) + "\n")
+            hint = fix_hint(summary, self.options.unsafe_fixes)
+            if hint:
+                self.out.write(hint + "\n")
 
 
 REPORTER = TextReporter
@@ -60,6 +71,23 @@ def statistics(summary: Summary, color: bool = False) -> str:
         lines.append(f"{count:>6}  {rule_id}  {label}  {name}")
     lines.append(summary_line(summary, color))
     return "\n".join(lines) + "\n"
+
+
+def fix_hint(summary: Summary, unsafe_fixes: bool = False) -> str:
+    """How many findings ``--fix`` would repair, and how many more ``--unsafe-fixes`` would."""
+    safe, unsafe = summary.fixable["safe"], summary.fixable["unsafe"]
+    if unsafe_fixes:
+        safe, unsafe = safe + unsafe, 0
+    if not safe and not unsafe:
+        return ""
+    parts = []
+    if safe:
+        option = "--fix --unsafe-fixes" if unsafe_fixes else "--fix"
+        parts.append(f"[*] {plural(safe, 'finding')} fixable with {option}")
+    if unsafe:
+        more = f"{unsafe} more" if safe else plural(unsafe, "finding")
+        parts.append(f"{more} with --fix --unsafe-fixes")
+    return "; ".join(parts) + "."
 
 
 def summary_line(summary: Summary, color: bool = False) -> str:
