@@ -74,8 +74,12 @@ def fix_text(path: str, text: str, lint: Callable[[str], Any], unsafe: bool) -> 
         after = None
         if problem is None:
             after = lint(new)
-            left = {(f.rule_id, f.fingerprint) for f in after.findings}
-            stuck = [f for f in chosen if (f.rule_id, f.fingerprint) in left]
+            # Fingerprints may repeat (two items with the same name): count them, do not just look them up.
+            had = Counter((f.rule_id, f.fingerprint) for f in result.findings)
+            left = Counter((f.rule_id, f.fingerprint) for f in after.findings)
+            fixed = Counter((f.rule_id, f.fingerprint) for f in chosen)
+            stuck = [f for f in chosen if left[(f.rule_id, f.fingerprint)] > had[(f.rule_id, f.fingerprint)]
+                     - fixed[(f.rule_id, f.fingerprint)]]
             if stuck:
                 problem = (f"the fix of {stuck[0].rule_id} at line {stuck[0].line} did not make its finding go "
                            "away")

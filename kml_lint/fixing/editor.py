@@ -156,6 +156,10 @@ class Editor:
             tail = deeper[-1]
         if tail.kind == "scalar" and tail.keep:
             raise Refused(f"{pointer} ends with a block scalar that keeps its trailing lines (|+)")
+        if tail.kind == "scalar" and tail.style in ("|", ">") and "\n" not in self.text[tail.end:] \
+                and "\r" not in self.text[tail.end:]:
+            raise Refused(f"{pointer} ends with a block scalar at the end of the file without a line break: a line "
+                          "added after it would add one to its text")
 
     def _flow_insert(self, node: Node, entry: str) -> Edit:
         if node.close is None:

@@ -40,6 +40,8 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
     for key, value in (("role", finding.role), ("container", finding.container)):
         if value is not None:
             out[key] = value
+    if finding.fix is not None:  # the edits --fix applies (unsafe ones only with --unsafe-fixes)
+        out["fix"] = finding.fix.to_json()
     return out
 
 
