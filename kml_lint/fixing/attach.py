@@ -49,6 +49,9 @@ def attach(result: Any, text: str, objects: list[Any], ctx: Any, rules: dict[str
         except Refused as refused:
             result.fix_skips.append((finding.rule_id, str(refused)))
             continue
+        except Exception as exc:  # a fixer that fails offers no fix; the finding itself stands
+            result.fix_skips.append((finding.rule_id, f"internal error in the fixer: {type(exc).__name__}: {exc}"))
+            continue
         if _touches_secret(text, planned.edits, result.secrets):
             result.fix_skips.append((finding.rule_id, "the edit touches a detected secret"))
             continue

@@ -104,6 +104,8 @@ def _document(get_event, text: str, start: int) -> DocumentIndex:  # type: ignor
             taint = frame.tainted
             if parent.kind == "map":
                 key = frame.key
+                if key is None:
+                    raise _Unsupported("a mapping or sequence used as a key")
                 frame.key = None
                 if key == "<<":
                     return None

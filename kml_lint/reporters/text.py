@@ -27,7 +27,7 @@ def headline(finding: Finding, color: bool, unsafe_fixes: bool = False) -> str:
     severity = finding.severity.label
     rule = f"{finding.rule_id} {finding.rule_name}"
     if fixable(finding, unsafe_fixes):
-        rule = f"[*] {rule}"
+        rule = f"{rule} [*]"
     suffix = ""
     if finding.suppression is not None:
         why = f": {finding.suppression.reason}" if finding.suppression.reason else ""
@@ -54,10 +54,8 @@ class TextReporter(Reporter):
         if self.options.statistics:
             self.out.write(statistics(summary, self.options.color))
         elif not self.options.quiet:
-            self.out.write(summary_line(summary, self.options.color) + "\n")
             hint = fix_hint(summary, self.options.unsafe_fixes)
-            if hint:
-                self.out.write(hint + "\n")
+            self.out.write(summary_line(summary, self.options.color) + (f" {hint}" if hint else "") + "\n")
 
 
 REPORTER = TextReporter
