@@ -38,7 +38,7 @@ def fix_paths(options: Any, unsafe: bool, write: bool, stdin: bytes | None = Non
     for target in found.targets:
         if target.path == "-":
             data = stdin if stdin is not None else sys.stdin.buffer.read()
-            outcome = _fix_data(linter, run_layers, options.stdin_filename or "-", data, unsafe)
+            outcome = _fix_data(linter, run_layers, options.stdin_filename or "-", data, unsafe, rendered=True)
             if outcome is None:
                 report.stdout = data.decode("utf-8", "surrogateescape")
                 continue
@@ -85,7 +85,9 @@ def _fix_file(linter: Any, run_layers: Any, path: str, unsafe: bool,
     yield outcome, data
 
 
-def _fix_data(linter: Any, run_layers: Any, path: str, data: bytes, unsafe: bool) -> Outcome | None:
+def _fix_data(linter: Any, run_layers: Any, path: str, data: bytes, unsafe: bool,
+              rendered: bool = False) -> Outcome | None:
+    """``rendered``: standard input, linted as rendered output (findings mapped to templates get no fix)."""
     from ..run import lint_file_local
 
     source = decode(data)
@@ -95,7 +97,7 @@ def _fix_data(linter: Any, run_layers: Any, path: str, data: bytes, unsafe: bool
 
     def lint(text: str) -> Any:
         result = lint_file_local(linter.engine, linter.local, path, SourceText(text, source.encoding), True, disabled,
-                                 keep_secrets=True)
+                                 rendered, keep_secrets=True)
         run_layers.apply_run(result.findings)
         return result
 
