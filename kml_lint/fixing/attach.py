@@ -30,7 +30,7 @@ def attach(result: Any, text: str, objects: list[Any], ctx: Any, rules: dict[str
         return
     if result.placement is not None and result.placement.mapped:
         return  # rendered input: the findings name template files, the edits would be on other text
-    documents = build(text)
+    documents = build(text, max(f.obj.document or 0 for f in wanted))
     if documents is None:
         return
     by_ref = {(obj.ref.document, obj.ref.item): obj for obj in objects}

@@ -7,6 +7,7 @@ inside or under an anchor, alias or merge key is refused with the reason (``Refu
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from typing import Any
@@ -54,6 +55,7 @@ class Editor:
         self.text = text
         self.doc = document
         self.nodes = document.nodes
+        self._starts: list[int] | None = None  # offsets where lines start (for reports' line and column)
         self.eol = "\r\n" if "\r\n" in text[: (text.find("\n") + 1) or len(text)] else "\n"
 
     # -- lookups ------------------------------------------------------------------------------
@@ -79,8 +81,10 @@ class Editor:
         return Edit(start, end, text, sl, sc, el, ec)
 
     def _line_col(self, offset: int) -> tuple[int, int]:
-        line = self.text.count("\n", 0, offset) + 1
-        return line, offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+        if self._starts is None:
+            self._starts = [0, *(match.end() for match in re.finditer("\n", self.text))]
+        line = bisect.bisect_right(self._starts, offset)
+        return line, offset - self._starts[line - 1] + 1
 
     def _line_end(self, offset: int) -> int:
         """Where the line holding ``offset`` ends (before its line break; a trailing comment stays on it)."""

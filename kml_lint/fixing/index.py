@@ -67,12 +67,15 @@ class _Frame:
         self.key_plain = True
 
 
-def build(text: str) -> list[DocumentIndex] | None:
-    """Index every document of ``text``; None when the text does not parse (no fix is offered then)."""
+def build(text: str, upto: int | None = None) -> list[DocumentIndex] | None:
+    """Index the documents of ``text`` (through document ``upto``, 0-based, when given: later ones are not
+    read); None when the text does not parse (no fix is offered then)."""
     documents: list[DocumentIndex] = []
     try:
         with EventStream(text) as get_event:
             while True:
+                if upto is not None and len(documents) > upto:
+                    break
                 event = get_event()
                 cls = type(event)
                 if cls is StreamEnd:
@@ -147,9 +150,35 @@ def _document(get_event, text: str, start: int) -> DocumentIndex:  # type: ignor
                     _taint_map(frame)
                 continue
             end = end_mark.index
+            if stack and not anchor and not style:
+                # The common case, inline (this loop runs once per event): a plain scalar value.
+                frame = stack[-1]
+                parent = frame.node
+                node = Node("scalar", mark.index, end, mark.line, mark.column, "", value, frame.tainted)
+                if parent.kind == "map":
+                    key = frame.key
+                    frame.key = None
+                    if key == "<<":
+                        parent.shared = parent.shared or "a merge key (<<) shares this mapping's fields"
+                        continue
+                    pointer = f"{frame.pointer}/{_token(key)}"
+                    if pointer in nodes:
+                        node.shared = node.shared or "a duplicate key"
+                    parent.keys.append(key)
+                    node.key_start, node.key_end = frame.key_start, frame.key_end
+                    node.key_line, node.key_col, node.key_plain = frame.key_line, frame.key_col, frame.key_plain
+                else:
+                    pointer = f"{frame.pointer}/{parent.items}"
+                    parent.items += 1
+                node.parent = frame.pointer
+                nodes[pointer] = node
+                if parent.style == "block" and end > parent.end:
+                    parent.end = end
+                continue
             keep = False
             if style in ("|", ">"):
-                header = text[mark.index:text.find("\n", mark.index) if "\n" in text[mark.index:] else len(text)]
+                cut = text.find("\n", mark.index)
+                header = text[mark.index:cut if cut >= 0 else len(text)]
                 keep = "+" in header.split("#")[0]
                 while end > mark.index and text[end - 1] in " \t\r\n":
                     end -= 1
@@ -207,6 +236,10 @@ def _document(get_event, text: str, start: int) -> DocumentIndex:  # type: ignor
                 return index
             continue
         raise _Unsupported(type(event).__name__)
+
+
+def _token(key: str) -> str:
+    return escape_pointer_token(key) if "~" in key or "/" in key else key
 
 
 def _taint_map(frame: _Frame) -> None:
