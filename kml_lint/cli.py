@@ -195,6 +195,8 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
     if options["verbose"]:
         for path, reason in summary.skipped:
             click.echo(f"kml-lint: skipped {path}: {reason}", err=True)
+        for note in summary.notes:
+            click.echo(f"kml-lint: {note}", err=True)
         if options["cache"]:
             click.echo(f"kml-lint: cache: {summary.cached} of {summary.files} files reused", err=True)
         if not options["no_schemas"]:

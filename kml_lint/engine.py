@@ -41,6 +41,15 @@ class FileContext:
     def platform(self) -> str | None:
         return self.run.platform
 
+    @property
+    def facts(self) -> Any:
+        """The run-wide facts (``runwide.RunFacts``): CRDs, Namespaces, quotas... of every file of the run."""
+        if self.run.facts is None:
+            from .runwide.facts import EMPTY
+
+            return EMPTY
+        return self.run.facts
+
     def prefilter(self, pattern: re.Pattern[str]) -> bool:
         """Whether ``pattern`` occurs anywhere in the file: one scan per file, shared by every object."""
         found = self._memo.get(pattern)
@@ -298,15 +307,16 @@ class Engine:
             result.facts.setdefault(rule.id, []).append(fact)
 
     def finish_run(self, facts_by_file: list[tuple[str, dict[str, list[Any]]]],
-                   load: Any = None) -> Iterator[FileResult]:
+                   load: Any = None, context: set[str] | frozenset[str] = frozenset()) -> Iterator[FileResult]:
         """Judge the run-scope rules over the facts every file collected (in file order).
 
         Yields the findings as they are judged, rule by rule, one result per run of consecutive findings in the
         same file: the files' own results were already reported (streaming), so these follow them, and a run
         with thousands of cross-object findings never holds them all. ``load`` reads back a site that was
-        spilled to disk (``spill.SiteSpill``).
+        spilled to disk (``spill.SiteSpill``). ``context``: files whose facts are consulted but whose findings are
+        never reported (the repository around files named on the command line).
         """
-        known = {path for path, _ in facts_by_file}
+        known = {path for path, _ in facts_by_file} - set(context)
         for rule in self._run_rules:
             facts = [fact for _, by_rule in facts_by_file for fact in by_rule.get(rule.id, ())]
             if not facts:

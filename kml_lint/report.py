@@ -25,6 +25,7 @@ class Summary:
     by_rule: Counter[tuple[str, str, Severity]] = field(default_factory=Counter)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     problems: list[tuple[str, str]] = field(default_factory=list)  # (path, message): folders, loops
+    notes: list[str] = field(default_factory=list)  # what --verbose says about the run (the pre-pass's facts)
     stats: Counter[str] = field(default_factory=Counter)  # what checks counted (objects per schema source)
     fixable: Counter[str] = field(default_factory=Counter)  # unsuppressed findings with a fix: safe | unsafe
     # Files that may still receive run-scope findings (they have cross-object facts) and were counted as
@@ -76,6 +77,7 @@ class RunReport:
     files: list[FileResult] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     cwd: str = "."
     totals: Summary | None = None  # running totals kept by a streaming run (files not kept)
 
@@ -89,7 +91,7 @@ class RunReport:
     def summary(self) -> Summary:
         if self.totals is not None:
             return self.totals
-        summary = Summary(skipped=list(self.skipped), problems=list(self.problems))
+        summary = Summary(skipped=list(self.skipped), problems=list(self.problems), notes=list(self.notes))
         for result in self.files:
             summary.add(result)
         return summary

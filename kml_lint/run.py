@@ -12,7 +12,7 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .checks import RunContext
@@ -22,6 +22,8 @@ from .engine import Engine, FileResult
 from .findings import Finding
 from .registry import Rule
 from .report import RunReport, Summary
+from .runwide import RunFacts, prepass
+from .runwide.context import repository_context
 from .source import DEFAULT_MAX_FILE_SIZE, SourceError, SourceText, decode, read_path
 from .spill import SiteSpill
 from .suppress import Suppressor, _path_glob, selector_matches
@@ -88,10 +90,10 @@ class _PerFileIgnores:
 class FileLinter:
     """Everything that depends only on one file: linting, its own suppressions, the cache. Runs in workers."""
 
-    def __init__(self, options: RunOptions) -> None:
+    def __init__(self, options: RunOptions, facts: RunFacts | None = None) -> None:
         self.options = options
         self.run = RunContext(platform=options.platform, kubernetes_version=options.kubernetes_version,
-                              schemas=options.schemas, schema_dirs=tuple(options.schema_dirs))
+                              schemas=options.schemas, schema_dirs=tuple(options.schema_dirs), facts=facts)
         self.engine = Engine(options.rules, self.run, workloads=options.workloads,
                              peer_annotations=options.peer_annotations, keep_source_lines=options.keep_source_lines)
         self.local = Suppressor(today=options.today, selected=options.rules)
@@ -105,7 +107,9 @@ class FileLinter:
                 "max": options.max_file_size, "today": (options.today or dt.date.today()).isoformat(),
                 "kubernetes": options.kubernetes_version, "schemas": options.schemas,
                 "schema_dirs": _folder_signature(options.schema_dirs),
-                "workloads": repr(options.workloads.by_kind) if options.workloads is not None else None}))
+                "workloads": repr(options.workloads.by_kind) if options.workloads is not None else None,
+                # What other files of the run say (CRDs, Namespaces...) changes a file's findings too.
+                "runwide": facts.digest if facts is not None else ""}))
 
     def lint_target(self, target: Target) -> FileResult:
         return self.lint(target.path, read_path(target.path, self.options.max_file_size), target.explicit)
@@ -166,28 +170,28 @@ def lint_file(engine: Engine, suppressor: Suppressor, path: str, source: SourceT
     return result
 
 
-# Worker processes get their FileLinter through fork inheritance (see _parallel), never by pickling rules.
-_WORKER: FileLinter | None = None
+# Worker processes get their FileLinters through fork inheritance (see _parallel), never by pickling rules.
+# A job is (which linter, target): the run's files use the first, the repository's context files the second.
+_WORKERS: tuple[FileLinter, ...] = ()
 
 
-def _worker_init(linter: FileLinter) -> None:
-    global _WORKER
-    _WORKER = linter
+def _worker_init(linters: tuple[FileLinter, ...]) -> None:
+    global _WORKERS
+    _WORKERS = linters
 
 
-def _worker_lint(target: Target) -> FileResult:
-    assert _WORKER is not None
-    return _WORKER.lint_target(target)
+def _worker_lint(job: tuple[int, Target]) -> FileResult:
+    return _WORKERS[job[0]].lint_target(job[1])
 
 
-def _parallel(linter: FileLinter, targets: list[Target], jobs: int) -> Iterator[FileResult]:
-    """Results in target order from ``jobs`` worker processes (forked: rules and checks are inherited)."""
+def _parallel(linters: tuple[FileLinter, ...], jobs_list: list[tuple[int, Target]], jobs: int) -> Iterator[FileResult]:
+    """Results in job order from ``jobs`` worker processes (forked: rules and checks are inherited)."""
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
-    chunk = max(1, min(16, len(targets) // (jobs * 8) or 1))
-    with context.Pool(jobs, initializer=_worker_init, initargs=(linter,)) as pool:
-        yield from pool.imap(_worker_lint, targets, chunksize=chunk)
+    chunk = max(1, min(16, len(jobs_list) // (jobs * 8) or 1))
+    with context.Pool(jobs, initializer=_worker_init, initargs=(linters,)) as pool:
+        yield from pool.imap(_worker_lint, jobs_list, chunksize=chunk)
 
 
 def _jobs(requested: int | None, files: int) -> int:
@@ -208,7 +212,20 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
     """
     found = discover(options.paths, options.excludes, options.force_exclude)
     options.rules = schema_rules(options)
-    linter = FileLinter(options)
+    piped = None
+    if any(t.path == "-" for t in found.targets):  # read now: the pre-pass sees piped manifests too
+        piped = stdin if stdin is not None else sys.stdin.buffer.read(options.max_file_size + 1)
+    files = [t for t in found.targets if t.path != "-"]
+    # Files named on the command line (pre-commit): the rest of their repository is context, read, never reported.
+    run_rules = [rule for rule in options.rules if rule.target == "run"]
+    context = repository_context(options.paths, [t.path for t in files], options.excludes, options.max_file_size,
+                                 wanted=bool(run_rules))
+    # The run-wide pre-pass, before any worker is forked (workers inherit its facts): see runwide/.
+    facts = prepass([*(t.path for t in files), *context.files], options.max_file_size,
+                    others=[*(path for path, _ in found.skipped), *context.others],
+                    stdin=(options.stdin_filename or "-", piped) if piped is not None else None)
+    linter = FileLinter(options, facts)
+    linters = (linter, FileLinter(replace(options, rules=run_rules), facts)) if context.near else (linter,)
     if options.schemas and options.schema_dirs:
         # Read users' schemas before any worker starts, so that unreadable ones are reported once, here.
         from .checks.schema import schema_store
@@ -217,8 +234,9 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
         store.preload()
         found.problems.extend(store.problems)
     run_layers = Suppressor(options.config, options.baseline, options.today, options.rules)
-    report = RunReport(options.rules, skipped=found.skipped, problems=found.problems, cwd=os.getcwd())
-    summary = report.totals = Summary(skipped=report.skipped, problems=report.problems)
+    report = RunReport(options.rules, skipped=found.skipped, problems=found.problems, cwd=os.getcwd(),
+                       notes=facts_notes(facts))
+    summary = report.totals = Summary(skipped=report.skipped, problems=report.problems, notes=report.notes)
     keep = sink is None
 
     def emit(result: FileResult) -> None:
@@ -228,19 +246,23 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
         else:
             sink(result)
 
-    files = [t for t in found.targets if t.path != "-"]
-    jobs = min(_jobs(options.jobs, len(files)), max(1, len(files)))
-    results = _parallel(linter, files, jobs) if jobs > 1 else (linter.lint_target(t) for t in files)
+    work = [(1, t) for t in context.near] + [(0, t) for t in files]
+    # Worker processes are worth it for the run's own files; context alone never starts them (a one-file run).
+    jobs = min(_jobs(options.jobs, len(files)), max(1, len(work)))
+    results = _parallel(linters, work, jobs) if jobs > 1 else (linters[n].lint_target(t) for n, t in work)
     total = len(found.targets)
     done = 0
     run_facts: list[tuple[str, dict[str, list[Any]]]] = []  # run-scope rules: small facts, not files
     spill = SiteSpill()  # the facts' sites wait on disk until a finding needs one
     kept_directives: dict[str, list[Any]] = {}  # suppressions of files that may get run-scope findings
+    for _ in context.near:  # context first: only its run-scope facts are kept
+        result = next(results)
+        if result.facts:
+            run_facts.append((result.path, spill.compact(result.facts)))
     for target in found.targets:
         if target.path == "-":  # piped from `helm template` or `kustomize build`: rendered manifests
-            data = stdin if stdin is not None else sys.stdin.buffer.read(options.max_file_size + 1)
-            result = linter.lint(options.stdin_filename or "-", _decode_limited(data, options.max_file_size), True,
-                                 rendered=True)
+            source = _decode_limited(piped or b"", options.max_file_size)
+            result = linter.lint(options.stdin_filename or "-", source, True, rendered=True)
         else:
             result = next(results)
         done += 1
@@ -258,9 +280,11 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
         result.facts, result.directives = {}, []
     if hasattr(results, "close"):
         results.close()  # stops the worker pool
+    if context.near:  # the same order whichever files were named and which were context
+        run_facts.sort(key=lambda item: item[0])
     # Cross-object (run-scope) rules: judged once every file has been seen; their findings follow.
     try:
-        for extra in linter.engine.finish_run(run_facts, spill.load):
+        for extra in linter.engine.finish_run(run_facts, spill.load, context={t.path for t in context.near}):
             run_layers.apply_supplement(extra.findings, kept_directives.get(extra.path, []))
             emit(extra)
     finally:
@@ -269,6 +293,14 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
     if unused:
         emit(FileResult(unused[0].path, sorted(unused, key=Finding.sort_key)))
     return report
+
+
+def facts_notes(facts: RunFacts) -> list[str]:
+    """What --verbose says about the pre-pass: how many facts of each kind the run's files hold."""
+    if not facts:
+        return ["run-wide facts: none (no CRD, Namespace, quota, queue, kustomization or chart among the files)"]
+    counts = ", ".join(f"{len(items)} {kind}" for kind, items in facts.by_kind.items())
+    return [f"run-wide facts: {counts}"]
 
 
 def schema_rules(options: RunOptions) -> list[Rule]:

@@ -64,6 +64,7 @@ class RunContext:
     kubernetes_version: str | None = None  # None: the newest shipped schemas
     schemas: bool = True  # schema validation (KML003-KML005, KML007)
     schema_dirs: tuple[str, ...] = ()  # --schema-dir folders, searched before the shipped schemas
+    facts: Any = None  # runwide.RunFacts: what the pre-pass found in the run's files (None: nothing)
 
 
 @dataclass(frozen=True, slots=True)

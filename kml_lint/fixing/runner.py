@@ -28,16 +28,23 @@ def fix_paths(options: Any, unsafe: bool, write: bool, stdin: bytes | None = Non
     """Fix every file the run's paths lead to (``write``: in place, else only the diff)."""
     from ..discovery import discover
     from ..run import FileLinter, schema_rules
+    from ..runwide import prepass
     from ..suppress import Suppressor
 
     found = discover(options.paths, options.excludes, options.force_exclude)
     options.rules = schema_rules(options)
-    linter = FileLinter(options)
+    if any(t.path == "-" for t in found.targets) and stdin is None:
+        stdin = sys.stdin.buffer.read(options.max_file_size + 1)
+    # The same run-wide facts (CRDs, Namespaces...) as the report's run, so the same findings get fixed.
+    facts = prepass([t.path for t in found.targets if t.path != "-"], options.max_file_size,
+                    others=[path for path, _ in found.skipped],
+                    stdin=(options.stdin_filename or "-", stdin) if stdin is not None else None)
+    linter = FileLinter(options, facts)
     run_layers = Suppressor(options.config, options.baseline, options.today, options.rules)
     report = FixReport()
     for target in found.targets:
         if target.path == "-":
-            data = stdin if stdin is not None else sys.stdin.buffer.read()
+            data = stdin or b""
             outcome = _fix_data(linter, run_layers, options.stdin_filename or "-", data, unsafe, rendered=True)
             if outcome is None:
                 report.stdout = data.decode("utf-8", "surrogateescape")
