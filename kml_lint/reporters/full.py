@@ -10,7 +10,7 @@ import click
 from ..engine import FileResult
 from ..findings import Finding
 from ..report import Summary
-from .text import COLORS, TextReporter, headline, statistics, summary_line
+from .text import COLORS, TextReporter, fix_hint, headline, statistics, summary_line
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s")
 
@@ -41,10 +41,15 @@ class FullReporter(TextReporter):
             return
         fixes = {rule.id: one_line(rule.remediation) for rule in self.rules}
         for finding in self.shown(result):
-            lines = [headline(finding, self.options.color), *snippet(finding, self.options.color)]
+            lines = [headline(finding, self.options.color, self.options.unsafe_fixes),
+                     *snippet(finding, self.options.color)]
             if finding.rule_id in fixes:
                 fix = f"  = fix: {fixes[finding.rule_id]}"
                 lines.append(click.style(fix, fg="green") if self.options.color else fix)
+            if finding.fix is not None and finding.suppression is None:
+                option = "--fix" if finding.fix.applicability == "safe" else "--fix --unsafe-fixes"
+                automatic = f"  = {option}: {finding.fix.description}"
+                lines.append(click.style(automatic, fg="green") if self.options.color else automatic)
             self.out.write("\n".join(lines) + "\n\n")
 
     def finish(self, summary: Summary) -> None:
@@ -53,7 +58,8 @@ class FullReporter(TextReporter):
             return
         if not self.options.quiet:
             self.out.write("".join(line + "\n" for line in table(summary)))
-            self.out.write(summary_line(summary, self.options.color) + "\n")
+            hint = fix_hint(summary, self.options.unsafe_fixes)
+            self.out.write(summary_line(summary, self.options.color) + (f" {hint}" if hint else "") + "\n")
 
 
 REPORTER = FullReporter
