@@ -248,6 +248,9 @@ def _fix(run_options: Any, options: dict[str, Any], output: str | None) -> bytes
     per_rule = ", ".join(f"{rule} {count}" for rule, count in sorted(report.applied.items()))
     for path, reason in report.skipped:
         click.echo(f"kml-lint: not fixed: {path}: {reason}", err=True)
+    if options["verbose"]:
+        for reason, count in sorted(report.refused.items(), key=lambda item: (-item[1], item[0])):
+            click.echo(f"kml-lint: no fix offered ({count}x): {reason}", err=True)
     if options["diff"]:
         with _open_output(output) as out:
             out.write("".join(report.diff))

@@ -53,10 +53,10 @@ def fix_text(path: str, text: str, lint: Callable[[str], Any], unsafe: bool) -> 
     """Fix ``text`` in passes; ``lint(text)`` returns the file's result with its suppressions applied."""
     outcome = Outcome(path, text, text)
     result = lint(text)
+    for rule_id, reason in result.fix_skips:  # why findings of the file as it was get no fix
+        outcome.refused[f"{rule_id}: {reason}"] += 1
     for _ in range(MAX_PASSES):
         outcome.secrets |= set(result.secrets)
-        for rule_id, reason in result.fix_skips:
-            outcome.refused[f"{rule_id}: {reason}"] += 1
         candidates = [f for f in result.findings if wanted(f, unsafe)]
         if not candidates:
             outcome.remaining = 0

@@ -422,9 +422,12 @@ def rollout_no_surge(request: Request) -> Planned:
 
 @fixer("KML802")
 def no_privilege_escalation(request: Request) -> Planned:
-    container = container_of(request)
+    # The check points at the field where it belongs, in a container or in a container-shaped block of a custom
+    # resource (an Argo template's container, a Spark driver): that is where the fix writes it.
+    if not request.pointer.endswith("/securityContext/allowPrivilegeEscalation"):
+        raise Refused("the finding is not about one container's securityContext")
     changes = Changes(request)
-    changes.set(join(container.pointer, "securityContext", "allowPrivilegeEscalation"), False)
+    changes.set(request.pointer, False)
     return changes.planned("set securityContext.allowPrivilegeEscalation: false")
 
 
@@ -451,13 +454,14 @@ def pull_if_not_present(request: Request) -> Planned:
 
 @fixer("KML806")
 def drop_net_raw(request: Request) -> Planned:
-    container = container_of(request)
+    if not request.pointer.endswith("/securityContext/capabilities/drop"):
+        raise Refused("the finding is not about one container's capabilities")
     missing = [cap for cap in request.check_params.get("must_drop", []) if isinstance(cap, str)]
-    drop = container.mapping("securityContext", "capabilities").get("drop")
+    drop = data_at(request.obj.document.data, request.pointer)
     have = {c for c in drop if isinstance(c, str)} if isinstance(drop, list) else set()
     missing = [cap for cap in missing if cap not in have]
     if len(missing) != 1 or (drop is not None and not isinstance(drop, list)):
         raise Refused("not one capability to drop")
     changes = Changes(request)
-    changes.append(join(container.pointer, "securityContext", "capabilities", "drop"), missing[0])
+    changes.append(request.pointer, missing[0])
     return changes.planned(f"add {missing[0]} to securityContext.capabilities.drop")
