@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -75,6 +77,11 @@ def _encoding(data: bytes) -> str:
 def _fix_file(linter: Any, run_layers: Any, path: str, unsafe: bool,
               report: FixReport) -> Iterator[tuple[Outcome, bytes]]:
     why = why_not_writable(path)
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return  # a FIFO, socket or device is never opened (the report says what it is)
+    except OSError:
+        return
     try:
         with open(path, "rb") as handle:
             data = handle.read(linter.options.max_file_size + 1)
