@@ -15,11 +15,12 @@ from dataclasses import asdict
 from typing import Any
 
 from . import __version__
+from .credentials import redact
 from .engine import FileResult
 from .findings import Finding, ObjectRef, Severity, Suppression
 
 CACHE_DIR = ".kml-lint-cache"
-_FORMAT = 4
+_FORMAT = 5  # 4: findings keep their fingerprint anchor (baselines match from any folder); 5: and their fix
 
 
 def rules_signature(rules: list[Any], settings: dict[str, Any]) -> str:
@@ -27,7 +28,7 @@ def rules_signature(rules: list[Any], settings: dict[str, Any]) -> str:
     digest = hashlib.sha256(f"kml-lint {__version__} cache {_FORMAT}".encode())
     for rule in rules:
         entry = [rule.id, rule.name, rule.severity.label, rule.params, rule.check.name if rule.check else rule.engine,
-                 sorted(rule.kinds) if rule.kinds else None, rule.fix]
+                 sorted(rule.kinds) if rule.kinds else None, rule.level_cap, rule.fix]
         digest.update(json.dumps(entry, sort_keys=True, default=str).encode())
         if rule.source and os.path.isfile(rule.source):
             with open(rule.source, "rb") as handle:
@@ -95,11 +96,19 @@ class ResultCache:
         self._ready = True
 
 
+def _storable(anchor: str) -> str | None:
+    """A fingerprint anchor names list items by their ``name``, which can be a pasted credential: such an
+    anchor is not written to disk (the cached finding keeps its fingerprint; a baseline then matches it only
+    from the baseline's own folder)."""
+    return anchor if redact(anchor) == anchor else None
+
+
 def _result_to(result: FileResult) -> dict[str, Any]:
     def finding(f: Finding) -> dict[str, Any]:
         return {"rule_id": f.rule_id, "rule_name": f.rule_name, "severity": f.severity.label, "message": f.message,
                 "path": f.path, "line": f.line, "col": f.col, "pointer": f.pointer, "obj": asdict(f.obj),
                 "fingerprint": f.fingerprint, "source": f.source, "role": f.role, "container": f.container,
+                "anchor": _storable(f.anchor), "short": f.short,
                 "suppression": asdict(f.suppression) if f.suppression else None,
                 "fix": asdict(f.fix) if f.fix is not None else None}
 
@@ -119,7 +128,7 @@ def _result_from(data: dict[str, Any]) -> FileResult:
             item["rule_id"], item["rule_name"], Severity.parse(item["severity"]), item["message"], item["path"],
             item["line"], item["col"], item["pointer"], ObjectRef(**item["obj"]), item["fingerprint"],
             Suppression(**item["suppression"]) if item["suppression"] else None, item["source"], item["role"],
-            item["container"], _fix_from(item.get("fix"))))
+            item["container"], item["anchor"] or "", item.get("short") or "", fix=_fix_from(item.get("fix"))))
     return FileResult(data["path"], findings, data["objects"], data["skipped"],
                       object_refs=[ObjectRef(**ref) for ref in data["object_refs"]], cached=True,
                       facts={rule: [decode_fact(f) for f in facts] for rule, facts in data["facts"].items()},

@@ -68,7 +68,10 @@ def _use_color(output: str | None) -> bool:
 @click.option("--diff", is_flag=True, help="Print a unified diff of what --fix would change and change nothing "
               "(exit 1 when there is a diff).")
 @click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False), help="Load more rule files from DIR.")
-@click.option("--platform", metavar="NAME", help="The platform the cluster runs on (gke adds GPU tolerations).")
+@click.option("--platform", metavar="NAME", help="The platform the cluster runs on: gke, gke-autopilot, eks, aks, "
+              "openshift, kind, minikube, k3d, docker-desktop or microk8s (some rules know what it does for you).")
+@click.option("--pod-security", type=click.Choice(["privileged", "baseline", "restricted"]), default=None,
+              help="The Pod Security Standards level whose controls the security rules check (default: baseline).")
 @click.option("--kubernetes-version", metavar="VERSION", help="Validate against this Kubernetes minor version's "
               "schemas (default: the newest shipped).")
 @click.option("--no-schemas", is_flag=True, help="Skip schema validation (KML003, KML004, KML005, KML007).")
@@ -77,7 +80,18 @@ def _use_color(output: str | None) -> bool:
 @click.option("--strict-kinds", is_flag=True, help="Report objects without a schema (KML007) as errors.")
 @click.option("--max-file-size", type=click.IntRange(min=1), default=None,
               help="Skip (and report) files larger than this many bytes [default: 10 MiB].")
+@click.option("--sarif-max-results", type=click.IntRange(min=1), default=25_000, show_default=True, metavar="N",
+              help="SARIF: write at most N results (GitHub code scanning accepts 25,000 per run); when more are "
+              "found, unsuppressed, then errors, then warnings are kept first.")
 @click.option("--stdin-filename", metavar="NAME", help="The name to show for input read from '-'.")
+@click.option("--render/--no-render", default=True, show_default=True,
+              help="Render the Helm charts and build the kustomizations met, and lint what they deploy (findings "
+              "on template and source lines); --no-render skips chart templates and lints overlay files loose.")
+@click.option("--chart", "chart_dir", type=click.Path(exists=True, file_okay=False), metavar="DIR",
+              help="Piped `helm template` output is of the chart in DIR: findings land on its template lines.")
+@click.option("--source-root", type=click.Path(exists=True, file_okay=False), metavar="DIR",
+              help="Piped rendered input: `# Source:` paths and Kustomize origin paths are relative to DIR (the "
+              "folder `helm template` or `kustomize build` ran on).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes [default: every usable CPU when there are more than a handful of files].")
 @click.option("--cache/--no-cache", default=False, help="Reuse results of unchanged files from .kml-lint-cache/.")
@@ -98,7 +112,8 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
 
     Exit codes: 0 no unsuppressed finding at or above --fail-on, 1 there are, 2 usage error or internal failure.
     """
-    from .config import ConfigError, dump, find_config, load_config
+    from .checks import PLATFORMS
+    from .config import ConfigError, check_rule_references, dump, find_config, load_config, unknown_platform
     from .registry import RuleError, find_rule, load_rules
 
     try:
@@ -108,27 +123,34 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
     settings = effective_settings(config, options)
     try:
         rules = load_rules(settings["rules-dirs"])
-    except RuleError as exc:
+        check_rule_references(config, rules)
+    except (RuleError, ConfigError) as exc:
         _fail(str(exc))
+    if options["platform"] is not None and options["platform"] not in PLATFORMS:
+        _fail(f"--platform: {unknown_platform(options['platform'])}")
     if options["show_config"]:
         click.echo(f"# effective configuration (file: {config.source or 'none'})")
         click.echo(dump({key: value for key, value in settings.items() if value not in (None, [], {})}), nl=False)
         return
-    if options["list_rules"] or options["explain"]:
-        from .docs import explain_text, list_rules_text
+    if options["explain"]:
+        from .docs import explain_text
 
-        if options["explain"]:
-            rule = find_rule(rules, options["explain"])
-            if rule is None:
-                _fail(f"no rule named {options['explain']!r} (see kml-lint --list-rules)")
-            click.echo(explain_text(rule), nl=False)
-        else:
-            click.echo(list_rules_text(rules), nl=False)
+        rule = find_rule(rules, options["explain"])
+        if rule is None:
+            _fail(f"no rule named {options['explain']!r} (see kml-lint --list-rules)")
+        click.echo(explain_text(rule), nl=False)
+        return
+    if options["list_rules"]:
+        _list_rules(rules, settings, config, output_format, output)
         return
     if not paths:
         click.echo(ctx.get_usage(), err=True)
         click.echo("Try 'kml-lint --help' for help.", err=True)
-        sys.exit(EXIT_USAGE)
+        _fail("no path given: name the files or folders to lint, or - to read standard input")
+    from .reporters import resolve_format
+
+    if options["statistics"] and resolve_format(output_format) not in ("text", "full", "json"):
+        _fail(f"--statistics prints text, full or json, not {output_format}")
     workloads = _workload_table(config, options["workload_files"])
     if options["inspect"]:
         _inspect(list(paths), workloads, output_format, output, settings, options)
@@ -155,20 +177,23 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
             baseline = load_baseline(settings["baseline"])
         except ValueError as exc:
             _fail(str(exc))
-    from .reporters import RenderOptions, make_reporter, needs_source_lines, resolve_format
+    from .reporters import RenderOptions, make_reporter, needs_source_lines
 
     run_options = RunOptions(
         list(paths), selected, excludes=settings["exclude"], force_exclude=options["force_exclude"],
         max_file_size=settings["max-file-size"], platform=settings["platform"],
-        stdin_filename=options["stdin_filename"], config=config, baseline=baseline,
+        stdin_filename=options["stdin_filename"], config=config, baseline=baseline, known_rules=rules,
         peer_annotations=peer_annotations(settings["peer-annotations"], rules),
         keep_source_lines=needs_source_lines(output_format), progress=_progress(), jobs=options["jobs"],
         cache=options["cache"], kubernetes_version=kubernetes_version, schemas=not options["no_schemas"],
-        schema_dirs=settings["schema-dirs"], strict_kinds=options["strict_kinds"], workloads=workloads)
+        schema_dirs=settings["schema-dirs"], strict_kinds=options["strict_kinds"], workloads=workloads,
+        render=options["render"], source_root=options["source_root"], chart=options["chart_dir"])
     fmt = resolve_format(output_format)
     color = _use_color(output) and fmt in ("text", "full")
     render_options = RenderOptions(color=color, show_suppressed=options["show_suppressed"], quiet=options["quiet"],
-                                   statistics=options["statistics"], unsafe_fixes=options["unsafe_fixes"])
+                                   statistics=options["statistics"], fail_on=settings["fail-on"],
+                                   sarif_max_results=options["sarif_max_results"],
+                                   unsafe_fixes=options["unsafe_fixes"])
     stdin_data = None
     if options["fix"] or options["diff"]:
         stdin_data = _fix(run_options, options, output)
@@ -180,7 +205,7 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
         if options["write_baseline"]:
             from .suppress import BaselineWriter
 
-            sink = BaselineWriter(out)
+            sink = BaselineWriter(out, os.path.dirname(os.path.abspath(output)) if output else None)
         else:
             sink = make_reporter(fmt, out, render_options, selected, os.getcwd())
         try:
@@ -206,13 +231,33 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
     if not summary.files:
         click.echo("kml-lint: warning: no Kubernetes manifest found in the given paths"
                    + ("" if options["verbose"] else " (--verbose lists what was skipped)"), err=True)
-    dropped = getattr(sink, "dropped", 0)
-    if dropped:
-        click.echo(f"kml-lint: warning: {dropped:,} results left out; a SARIF run holds at most "
-                   f"{sink.written:,} (GitHub code scanning's limit)", err=True)
+    left_out = sink.left_out() if hasattr(sink, "left_out") else None
+    if left_out:
+        click.echo(f"kml-lint: warning: SARIF: {left_out}", err=True)
     if options["write_baseline"]:
         sys.exit(EXIT_OK)
     sys.exit(EXIT_FINDINGS if summary.fails(settings["fail-on"]) else EXIT_OK)
+
+
+def _list_rules(rules: list[Any], settings: dict[str, Any], config: Any, output_format: str,
+                output: str | None) -> None:
+    """``--list-rules``: the rules this run would run (configuration and command line applied, with their
+    effective severity), then the ones it would not, and why."""
+    from .config import ConfigError
+    from .docs import list_rules_json, list_rules_text
+    from .registry import RuleError
+    from .reporters import resolve_format
+
+    fmt = resolve_format(output_format)
+    if fmt not in ("text", "json"):
+        _fail(f"--list-rules prints text or json, not {output_format}")
+    try:
+        selected = configured_rules(rules, settings, config)
+    except (RuleError, ConfigError) as exc:
+        _fail(str(exc))
+    text = list_rules_json(selected, rules) if fmt == "json" else list_rules_text(selected, rules)
+    with _open_output(output) as out:
+        out.write(text)
 
 
 @contextlib.contextmanager
@@ -352,44 +397,49 @@ def effective_settings(config: Any, options: dict[str, Any]) -> dict[str, Any]:
         "baseline": options["baseline_path"] or from_config_path(config.get("baseline")),
         "rules-dirs": [*(from_config_path(d) for d in config.get("rules-dirs") or []), *options["rules_dir"]],
         "peer-annotations": config.get("peer-annotations", False),
+        "pod-security": options.get("pod_security") or config.get("pod-security") or "baseline",
+        "substitution": config.get("substitution") or [],
     }
 
 
 def configured_rules(rules: list[Any], settings: dict[str, Any], config: Any) -> list[Any]:
     """Select rules, then apply the configuration's severity overrides and parameters."""
-    from .config import ConfigError
+    from .config import ConfigError, key_of, pointer_of
     from .findings import Severity
-    from .registry import RuleError, check_selectors, select_rules, specificity, validate_params_for
+    from .registry import params_problem, select_rules, specificity
 
     selected = select_rules(rules, settings["select"], settings["ignore"], settings["extend-select"],
-                            preview=settings["preview"])
+                            preview=settings["preview"], pod_security=settings["pod-security"])
     overrides: dict[str, dict[str, Any]] = {}
+    if settings.get("substitution"):  # the tools that fill placeholders: KML009 leaves their syntax alone
+        overrides["unrendered-placeholder"] = {"params": {"substitution": list(settings["substitution"])}}
     for key, level in settings["severity"].items():
         overrides.setdefault(key, {})["severity"] = level
     for key, entry in settings["rules"].items():
         overrides.setdefault(key, {}).update(entry)
-    if overrides:
-        try:
-            check_selectors(list(overrides), rules)
-        except RuleError as exc:
-            raise ConfigError(f"{config.source}: {exc}") from None
     out = []
     for rule in selected:
         severity, params = None, {}
+        given_by: dict[str, str] = {}  # parameter -> the rules entry that sets it, to place errors at its key
         # Broad selectors (KML2) first, so that a specific one (an id or a name) wins.
         matching = sorted((specificity(key, rule), key) for key in overrides if specificity(key, rule))
         for _, key in matching:
             entry = overrides[key]
             severity = Severity.parse(entry["severity"]) if entry.get("severity") else severity
             params.update(entry.get("params") or {})
+            given_by.update(dict.fromkeys(entry.get("params") or {}, key))
         if params:
             if rule.check is None or rule.check.name.startswith("schema:"):
-                raise ConfigError(f"{config.where('/rules')}: rule {rule.id} takes no parameters")
-            merged = {**rule.params, **params}
-            try:
-                validate_params_for(rule.check, merged, f"{config.where('/rules')}: rules.{rule.id}.params")
-            except RuleError as exc:
-                raise ConfigError(str(exc)) from None
+                path = ["rules", next(iter(given_by.values())), "params"]
+                raise ConfigError(f"{config.where(pointer_of(path))}: {key_of(path)}: rule {rule.id} takes no "
+                                  "parameters")
+            problem = params_problem(rule.check, {**rule.params, **params})
+            if problem:
+                inside, message = problem
+                owner = given_by.get(str(inside[0])) if inside else None
+                path = ["rules", owner, "params", *inside] if owner else ["rules", next(iter(given_by.values())),
+                                                                          "params"]
+                raise ConfigError(f"{config.where(pointer_of(path))}: {key_of(path)}: rule {rule.id}: {message}")
             rule = rule.with_overrides(severity, params)
         elif severity is not None:
             rule = rule.with_overrides(severity)

@@ -53,12 +53,11 @@ PREFILTER = re.compile(
     r"AKIA[A-Z0-9]{16}|ASIA[A-Z0-9]{16}|hf_[A-Za-z0-9]{30}|gh[opsu]_[A-Za-z0-9]{30}|github_pat_|sk-[\w-]{20}"
     r"|xox[abprs]-|AIza[\w-]{30}|PRIVATE KEY|service_account|:[^\s/@:]+@")
 
-_PLACEHOLDER = re.compile(r"<[^<>]*>|\$\([A-Za-z_][A-Za-z0-9_]*\)|\$\{[^{}]*\}|\{\{.*\}\}|\*+|%[sv]|", re.DOTALL)
-
-
 def is_placeholder(value: str) -> bool:
-    """The closed list of values that stand for a secret without being one (surrounding blanks ignored)."""
-    return _PLACEHOLDER.fullmatch(value.strip()) is not None
+    """Whether the value stands for a secret without being one (a placeholder: ``placeholders.unknown``)."""
+    from .placeholders import unknown
+
+    return unknown(value)
 
 
 def find_credentials(text: str) -> list[CredentialMatch]:

@@ -15,6 +15,7 @@ _KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomizatio
 _COMPOSE = re.compile(r"(docker-)?compose([.-][^/]*)?\.ya?ml")
 _VALUES = re.compile(r"values[^/]*\.ya?ml")
 _ALWAYS_SKIPPED = (".pre-commit-config.yaml", ".pre-commit-hooks.yaml")
+_NOTEBOOK = ".ipynb"  # Jupyter notebooks are JSON but never manifests (pre-commit's `json` type matches them)
 
 
 @dataclass(slots=True)
@@ -62,8 +63,14 @@ def _matches_any(path: str, patterns: list[str]) -> bool:
     return False
 
 
+def _absolute(path: str) -> str:
+    """One spelling per file, whatever the caller named it by (relative, ``./``-prefixed, absolute)."""
+    return os.path.normpath(os.path.abspath(path))
+
+
 def kustomize_patches(folder: str, names: list[str]) -> set[str]:
-    """Files a kustomization in ``folder`` lists as patches: partial objects, not manifests."""
+    """Files a kustomization in ``folder`` lists as patches (partial objects, not manifests), as absolute
+    normalised paths: compare them with ``_absolute`` of the candidate, never with the path as named."""
     from .yamlfold import parse_yaml
 
     patches: set[str] = set()
@@ -85,7 +92,7 @@ def kustomize_patches(folder: str, names: list[str]) -> set[str]:
             for entry in entries:
                 target = entry.get("path") if isinstance(entry, dict) else entry
                 if isinstance(target, str) and "\n" not in target:
-                    patches.add(os.path.normpath(os.path.join(folder, target)))
+                    patches.add(_absolute(os.path.join(folder, target)))
     return patches
 
 
@@ -96,9 +103,11 @@ def skip_reason(path: str, names_in_folder: list[str], in_chart: bool, patches: 
         return "kustomization file"
     if name in _ALWAYS_SKIPPED:
         return "pre-commit configuration"
+    if name.lower().endswith(_NOTEBOOK):
+        return "Jupyter notebook"
     if _COMPOSE.fullmatch(name):
         return "compose file"
-    if os.path.normpath(path) in patches:
+    if patches and _absolute(path) in patches:
         return "patch listed by a kustomization"
     if in_chart and (name == "Chart.yaml" or _VALUES.fullmatch(name)):
         return "Helm chart metadata or values"
@@ -171,7 +180,8 @@ class Walker:
                     if name.startswith("."):
                         continue
                     if chart_here and name == "templates":
-                        self.result.skipped.append((shown + "/", "Helm chart templates (render them first)"))
+                        self.result.skipped.append((shown + "/", "Helm chart templates (linted through the "
+                                                                 "chart's renders)"))
                         continue
                     if self._excluded(shown):
                         self.result.skipped.append((shown + "/", "excluded by --exclude"))
@@ -205,7 +215,7 @@ def _named_file_skip(path: str) -> str | None:
     while True:  # a chart folder above: its templates/ are not manifests, its values are not objects
         if os.path.exists(os.path.join(ancestor, "Chart.yaml")):
             if below.split(os.sep, 1)[0] == "templates":
-                return "Helm chart templates (render them first)"
+                return "Helm chart templates (linted through the chart's renders)"
             in_chart = True
             break
         parent = os.path.dirname(ancestor)

@@ -31,8 +31,12 @@ def family_name(rule: Rule) -> str:
 
 
 def _state(rule: Rule) -> str:
-    """`` (preview)``, `` (off by default)`` or nothing."""
-    return "".join([" (preview)" if rule.status == "preview" else "", "" if rule.enabled else " (off by default)"])
+    """`` (preview)``, `` (off by default)``, `` (restricted)`` or nothing."""
+    level = ""
+    if rule.pod_security and "baseline" not in rule.levels:
+        level = " (restricted level)"
+    return "".join([" (preview)" if rule.status == "preview" else "", "" if rule.enabled else " (off by default)",
+                    level])
 
 
 def rule_table(rules: list[Rule]) -> str:
@@ -79,7 +83,7 @@ def explain_markdown(rule: Rule) -> str:
     out = [f"# {rule.id} {rule.name}", "", f"**{rule.summary}**", "",
            f"Default severity: **{rule.severity.label}** · family: {family_name(rule)} · applies to: "
            f"{_target_words(rule)} · since {rule.since} ({rule.status}){enabled}", "",
-           "## What it does", "", rule.description, "",
+           "## What it does", "", rule.description, "", *_levels(rule),
            "## Why it matters", "", rule.rationale, ""]
     if rule.examples:
         out += ["## Example", ""]
@@ -151,6 +155,15 @@ def fix_table(rules: list[Rule]) -> str:
             first = " ".join(rule.fix["why"].split()).split(". ")[0].rstrip(".")
             rows.append(f"| [{rule.id}](docs/rules/{rule.id}.md) {rule.name} | {rule.fix['applicability']} | {first} |")
     return "\n".join(rows)
+def _levels(rule: Rule) -> list[str]:
+    """The rule's Pod Security Standards checks and their levels (the ``pod-security`` setting runs them)."""
+    if not rule.pod_security:
+        return []
+    out = ["## Pod Security Standards", "",
+           "Each check belongs to a level; `pod-security` (default `baseline`) decides which run by default, and "
+           f"`--select {rule.id}` runs them all.", "", "| control | level | reported when |", "|---|---|---|"]
+    out += [f"| {entry['control']} | {entry['level']} | {entry['check']} |" for entry in rule.pod_security]
+    return [*out, ""]
 
 
 def explain_text(rule: Rule) -> str:
@@ -168,10 +181,45 @@ def explain_text(rule: Rule) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def list_rules_text(rules: list[Rule]) -> str:
-    width = max((len(rule.name) for rule in rules), default=10)
-    return "\n".join(f"{rule.id}  {rule.name:<{width}}  {rule.severity.label:<7}  {rule.summary}"
-                     for rule in rules) + "\n"
+def not_selected(selected: list[Rule], rules: list[Rule]) -> list[tuple[Rule, str]]:
+    """The known rules a run leaves out, each with why."""
+    chosen = {rule.id for rule in selected}
+    out = []
+    for rule in rules:
+        if rule.id in chosen:
+            continue
+        why = ("off by default" if not rule.enabled else rule.status if rule.status in ("preview", "deprecated")
+               else "not selected")
+        out.append((rule, why))
+    return out
+
+
+def list_rules_text(selected: list[Rule], rules: list[Rule] | None = None) -> str:
+    """One line per selected rule (its effective severity), then a line naming the rules left out."""
+    width = max((len(rule.name) for rule in selected), default=10)
+    lines = [f"{rule.id}  {rule.name:<{width}}  {rule.severity.label:<7}  {rule.summary}" for rule in selected]
+    left = not_selected(selected, rules or selected)
+    if left:
+        head = f"# {len(left)} more rule{'' if len(left) == 1 else 's'} not selected"
+        if len(left) <= 12:
+            lines.append(f"{head}: {', '.join(f'{rule.id} ({why})' for rule, why in left)}; "
+                         "--extend-select ID runs one")
+        else:
+            lines.append(f"{head} (--list-rules --format json names them, with why)")
+    return "\n".join(lines) + "\n"
+
+
+def list_rules_json(selected: list[Rule], rules: list[Rule]) -> str:
+    """``--list-rules --format json``: the selected rules, in full, and the ones left out with why."""
+
+    def entry(rule: Rule) -> dict[str, object]:
+        return {"id": rule.id, "name": rule.name, "severity": rule.severity.label, "summary": rule.summary,
+                "tags": list(rule.tags), "status": rule.status, "enabledByDefault": rule.enabled,
+                "helpUri": rule.help_uri}
+
+    data = {"schemaVersion": 1, "rules": [entry(rule) for rule in selected],
+            "notSelected": [{**entry(rule), "reason": why} for rule, why in not_selected(selected, rules)]}
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def replace_between(text: str, start: str, end: str, body: str) -> str:

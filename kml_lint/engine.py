@@ -9,12 +9,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .admission import Mode, consequence, forbidding, namespace_modes
 from .checks import Hit, RunContext, Site
 from .credentials import mask_all, redact
-from .findings import Finding, ObjectRef, Severity
+from .findings import Finding, ObjectRef, Related, Severity, short_text
 from .objects import InvalidDocument, K8sObject, locate, objects_of
-from .registry import Rule
-from .rendered import Placement
+from .registry import LEVELS, Rule
+from .rendering.placement import Placement, SourceRoots
 from .source import SourceError, SourceText
 from .suppress import Directive, annotation_directives
 from .workloads import PodView, WorkloadTable, builtin_table
@@ -36,6 +37,7 @@ class FileContext:
     _memo: dict[Any, Any] = field(default_factory=dict)
     _views: tuple[Any, list[PodView]] | None = None
     stats: Counter[str] = field(default_factory=Counter)  # run statistics (objects validated per schema source)
+    placement: Placement | None = None  # rendered input: sites land on template and source lines too
 
     @property
     def platform(self) -> str | None:
@@ -73,8 +75,11 @@ class FileContext:
     def site(self, obj: K8sObject, pointer: str, at: str = "key", subject: str | None = None) -> Site:
         """Where a run-scope finding about ``pointer`` (absolute) of ``obj`` will be reported."""
         line, col = obj.locate(pointer, at)
+        path = self.path
+        if self.placement is not None and self.placement.mapped:
+            path, line, col, _ = self.placement.locate(obj, pointer, at, line, col)
         where = normalised_pointer(obj.data, pointer[len(obj.base):])
-        return Site(self.path, line, col, pointer, obj.ref, subject or obj.describe(), where)
+        return Site(path, line, col, pointer, obj.ref, subject or obj.describe(), where)
 
 
 @dataclass(slots=True)
@@ -94,6 +99,7 @@ class FileResult:
     supplement: bool = False  # run-scope findings for a file already reported
     facts: dict[str, list[Any]] = field(default_factory=dict)  # run-scope rules: rule id -> facts, until the end
     stats: Counter[str] = field(default_factory=Counter)  # counted by checks (objects per schema source)
+    seconds: float = 0.0  # how long reading and linting the file took (JUnit's time)
     fix_skips: list[tuple[str, str]] = field(default_factory=list)  # (rule id, why no fix was offered)
 
     def place(self, line: int) -> tuple[str, int]:
@@ -102,6 +108,16 @@ class FileResult:
         placed = self.placement(line)
         self.origins[placed] = line
         return placed
+
+    def place_at(self, obj: K8sObject, pointer: str | None, at: str, line: int,
+                 col: int) -> tuple[str, int, int, list[Related]]:
+        """Where a finding at ``pointer`` really is: in rendered input, the template or source file line that
+        writes it (and the values file line that set it), else ``line``:``col`` of this file."""
+        if self.placement is None or not self.placement.mapped:
+            return self.path, line, col, []
+        path, placed, placed_col, related = self.placement.locate(obj, pointer, at, line, col)
+        self.origins.setdefault((path, placed), line)
+        return path, placed, placed_col, related
 
 
 class Engine:
@@ -114,6 +130,8 @@ class Engine:
         self.rules = list(rules)
         self.keep_source_lines = keep_source_lines
         self.run = run or RunContext()
+        if not self.run.selected:
+            self.run.selected = frozenset(rule.id for rule in self.rules)
         self.peer_annotations = peer_annotations
         self._variants: dict[frozenset[str], Engine] = {}
         by_id = {rule.id: rule for rule in self.rules}
@@ -124,28 +142,31 @@ class Engine:
         self._run_rules = [r for r in self.rules if r.target == "run"]
         self._by_kind: dict[str, tuple[list[tuple[Rule, Any, Any]], ...]] = {}
         self._pointers: dict[str, tuple[str, Any]] = {}
+        self._namespaces: dict[str, tuple[Mode, ...]] = {}  # namespace -> its Pod Security Admission modes
         self._workloads = workloads  # None: the built-in table, loaded when a rule first asks for pod templates
         self._fixes = {rule.id: rule for rule in self.rules if rule.fix} or None  # rules whose findings get fixes
 
     # -- entry points ---------------------------------------------------------------------------
 
     def lint_source(self, path: str, source: SourceText | SourceError, explicit: bool,
-                    disabled: frozenset[str] = frozenset(), rendered: bool = False) -> FileResult:
+                    disabled: frozenset[str] = frozenset(), rendered: bool = False,
+                    roots: SourceRoots | None = None) -> FileResult:
         """Lint decoded text, or report why the file could not be read (always reported, never skipped)."""
         if isinstance(source, SourceError):
             result = FileResult(path, placement=Placement(path))
             if INVALID_YAML not in disabled:
                 self._emit(result, INVALID_YAML, source.message, source.line, source.col)
             return result
-        return self.lint_text(path, source.text, explicit, disabled, rendered)
+        return self.lint_text(path, source.text, explicit, disabled, rendered, roots)
 
     def lint_text(self, path: str, text: str, explicit: bool = True, disabled: frozenset[str] = frozenset(),
-                  rendered: bool = False) -> FileResult:
+                  rendered: bool = False, roots: SourceRoots | None = None) -> FileResult:
         """Lint one file's text. ``disabled``: rule ids that do not run on this file (per-file-ignores);
-        ``rendered``: the text is rendered Helm/Kustomize output whose documents name their source files."""
+        ``rendered``: the text is rendered Helm/Kustomize output whose documents name their source files;
+        ``roots``: where those files are, so findings land on their lines."""
         if disabled:
-            return self._without(disabled).lint_text(path, text, explicit, rendered=rendered)
-        result = FileResult(path, placement=Placement(path, text, rendered))
+            return self._without(disabled).lint_text(path, text, explicit, rendered=rendered, roots=roots)
+        result = FileResult(path, placement=Placement(path, text, rendered, roots))
         self._lint_documents(result, text, explicit)
         if self.keep_source_lines:
             self._attach_source_lines(result, text)
@@ -154,7 +175,12 @@ class Engine:
 
     def _attach_source_lines(self, result: FileResult, text: str) -> None:
         lines = split_lines(text)
+        placement = result.placement if result.placement is not None and result.placement.mapped else None
         for finding in result.findings:
+            own = placement.source_line(finding.path, finding.line) if placement is not None else None
+            if own is not None:  # a template or source file line: what the finding's line number names
+                finding.source = mask_all(own, result.secrets)
+                continue
             line = result.origins.get((finding.path, finding.line), finding.line)
             if 0 < line <= len(lines):
                 finding.source = mask_all(lines[line - 1], result.secrets)
@@ -177,7 +203,8 @@ class Engine:
             return
         if parsed.error is not None:
             self._emit(result, INVALID_YAML, parsed.error.message, parsed.error.line, parsed.error.col)
-        ctx = FileContext(self.run, text, path=result.path, workloads=self._workloads, stats=result.stats)
+        ctx = FileContext(self.run, text, path=result.path, workloads=self._workloads, stats=result.stats,
+                          placement=result.placement)
         linted: list[K8sObject] = []
         for doc, items in candidates:
             for problem in doc.problems:
@@ -284,16 +311,36 @@ class Engine:
              role: str | None = None, container: str | None = None) -> None:
         """Locate a rule's hits and record them as findings."""
         for hit in hits:
+            message, short = hit.message, hit.short or short_text(hit.message)
+            severity = rule.severity if hit.severity is None else min(rule.severity, hit.severity)
+            if hit.level is not None:
+                mode = forbidding(self._admission(obj), hit.admission or hit.level)
+                if mode is None and LEVELS.get(hit.level, 0) > rule.level_cap:
+                    continue  # a control of a stricter Pod Security Standards level than this run checks
+                if mode is not None:  # the namespace's Pod Security label decides
+                    said = consequence(mode, _control(rule, hit.admission or hit.level), obj.kind)
+                    message, short, severity = f"{short}: {said}; {message}", f"{short} ({mode.mode}: {mode.level})", \
+                        mode.severity
             line, col = obj.locate(hit.pointer, hit.at)
-            path, line = result.place(line)
+            path, line, col, related = result.place_at(obj, hit.pointer, hit.at, line, col)
             if hit.secret:
                 result.secrets.update((hit.secret,) if isinstance(hit.secret, str) else hit.secret)
-            severity = rule.severity if hit.severity is None else min(rule.severity, hit.severity)
-            finding = Finding(rule.id, rule.name, severity, redact(f"{subject}: {hit.message}"), path, line,
+            finding = Finding(rule.id, rule.name, severity, redact(f"{subject}: {message}"), path, line,
                               col, hit.pointer, obj.ref, role=redact(role) if role else None,
-                              container=redact(container) if container else None)
-            finding.fingerprint = fingerprint(finding, obj, self._pointers)
+                              container=redact(container) if container else None, short=redact(short))
+            finding.related = related
+            release = result.placement.release if result.placement is not None else None
+            finding.fingerprint = fingerprint(finding, obj, self._pointers, release)
             result.findings.append(finding)
+
+    def _admission(self, obj: K8sObject) -> tuple[Mode, ...]:
+        """The Pod Security Admission modes of the object's namespace (the run's Namespace facts), per run."""
+        namespace = obj.ref.namespace or "default"
+        found = self._namespaces.get(namespace)
+        if found is None:
+            facts = self.run.facts
+            found = self._namespaces[namespace] = namespace_modes(facts, namespace) if facts else ()
+        return found
 
     # -- run-scope rules: collect facts per object, judge them once at the end of the run ------------
 
@@ -323,14 +370,16 @@ class Engine:
                 continue
             current: FileResult | None = None
             try:
-                for site, message in rule.check.finish(facts, rule.params):
+                for site, message, *rest in rule.check.finish(facts, rule.params):
                     if site.path not in known:
                         continue  # a site always comes from a linted file; never invent one
                     if load is not None:
                         site = load(site)
                     finding = Finding(rule.id, rule.name, rule.severity, redact(f"{site.subject}: {message}"),
-                                      site.path, site.line, site.col, site.pointer, site.obj)
-                    finding.fingerprint = _fingerprint(rule.id, site.path, site.obj, site.where)
+                                      site.path, site.line, site.col, site.pointer, site.obj,
+                                      short=redact(rest[0] if rest and rest[0] else short_text(message)))
+                    finding.anchor = site.where
+                    finding.fingerprint = fingerprint_at(finding, site.path)
                     if current is not None and current.path != site.path:
                         yield _sorted(current)
                         current = None
@@ -392,6 +441,14 @@ class Engine:
         result.findings.append(finding)
 
 
+def _control(rule: Rule, level: str) -> str:
+    """The name of the rule's Pod Security Standards control at ``level`` (its first), for messages."""
+    for entry in rule.pod_security:
+        if entry["level"] == level:
+            return entry["control"]
+    return rule.pod_security[0]["control"] if rule.pod_security else rule.name
+
+
 def normalised_pointer(root: Any, pointer: str | None,
                        memo: dict[str, tuple[str, Any]] | None = None) -> str:
     """The pointer with list indexes replaced by item names where items have one (containers, env...).
@@ -426,19 +483,26 @@ def _normalise(root: Any, pointer: str, memo: dict[str, tuple[str, Any]]) -> tup
     return found
 
 
-def fingerprint(finding: Finding, obj: K8sObject | None, memo: dict[str, tuple[str, Any]] | None = None) -> str:
+def fingerprint(finding: Finding, obj: K8sObject | None, memo: dict[str, tuple[str, Any]] | None = None,
+                release: str | None = None) -> str:
     """Rule, file, object identity and normalised pointer: no line numbers, so edits elsewhere keep it.
 
     ``memo`` (one per object) remembers normalised pointers: several rules often report the same field.
+    ``release``: a Helm release name that object names contain; replaced, so a renamed release keeps them.
     """
     pointer = finding.pointer or ""
     if obj is not None:  # relative to the object: its identity already names it
-        where = normalised_pointer(obj.data, pointer[len(obj.base):], memo)
-    else:
-        where = pointer
-    parts = [finding.rule_id, finding.path, finding.obj.identity(), where]
-    if obj is None:
-        parts.append(finding.message)  # KML001/KML002: the problem itself is the identity
+        finding.anchor = normalised_pointer(obj.data, pointer[len(obj.base):], memo)
+    else:  # KML001/KML002: the problem itself is the identity
+        finding.anchor = f"{pointer}\x1f{finding.message}"
+    if release:  # a chart's objects are named after the release: fingerprints must not be
+        finding.identity = finding.obj.identity().replace(release, "<release>")
+    return fingerprint_at(finding, finding.path)
+
+
+def fingerprint_at(finding: Finding, path: str) -> str:
+    """The fingerprint ``finding`` would have if its file were named ``path`` (a baseline's relative path)."""
+    parts = [finding.rule_id, path, finding.identity or finding.obj.identity(), finding.anchor]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
@@ -450,11 +514,6 @@ def worst(findings: Iterable[Finding]) -> Severity | None:
 def _sorted(result: FileResult) -> FileResult:
     result.findings.sort(key=Finding.sort_key)
     return result
-
-
-def _fingerprint(rule_id: str, path: str, obj: ObjectRef, where: str) -> str:
-    """The same fingerprint ``fingerprint`` computes, from a run-scope ``Site`` (the object is gone by then)."""
-    return hashlib.sha256("\x1f".join([rule_id, path, obj.identity(), where]).encode("utf-8")).hexdigest()[:32]
 
 
 def _sites(fact: Any) -> Iterable[Site]:

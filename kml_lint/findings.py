@@ -64,6 +64,16 @@ class Suppression:
     reason: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Related:
+    """Another place that explains a finding: the values file line that set a value a template wrote."""
+
+    path: str
+    line: int
+    col: int
+    message: str
+
+
 @dataclass(slots=True)
 class Finding:
     """One problem a rule found, located in a file, with the object it is about."""
@@ -82,7 +92,36 @@ class Finding:
     source: str | None = None  # the reported source line, secrets masked (kept only for --format full)
     role: str | None = None  # the pod template's role inside its object ("replica Worker"), when it has one
     container: str | None = None  # the container the finding is about ("container pytorch")
+    # The fingerprint's parts after the path (normalised pointer; the message too when there is no object), so
+    # a baseline can recompute the fingerprint with the path relative to its own folder (engine.fingerprint_at).
+    anchor: str = ""
+    # The object identity fingerprints use when it is not obj.identity(): a Helm release name replaced.
+    identity: str | None = None
+    related: list[Related] = field(default_factory=list)  # where a rendered value was set (values file line)
+    short: str = ""  # what is wrong in the words of the field, without why and fix (the text line)
     fix: Any = None  # fixing.model.Fix: the edits that repair it, when one edit is clearly right
+
+    @property
+    def brief(self) -> str:
+        """The short text of the finding: the check's own, else the first clause of the message."""
+        return self.short or short_text(self.message)
 
     def sort_key(self) -> tuple[int, int, str, str]:
         return (self.line, self.col, self.rule_id, self.message)
+
+
+SHORT_LIMIT = 100
+
+
+def short_text(message: str, limit: int = SHORT_LIMIT) -> str:
+    """What is wrong, without why and fix: the message's first clause (up to ``; ``), shortened at its first
+    consequence (``, so ...``, ``: ...``) when longer than ``limit``, else cut at a word near ``limit``."""
+    head = message.split("; ", 1)[0]
+    if len(head) <= limit:
+        return head
+    for boundary in (", so ", ": ", " so ", ", which ", " (", ", "):
+        cut = head.rfind(boundary, 0, limit)
+        if cut >= 20:
+            return head[:cut]
+    cut = head.rfind(" ", 0, limit - 1)
+    return head[:cut if cut > limit // 2 else limit - 1].rstrip(",:;") + "…"

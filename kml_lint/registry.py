@@ -12,13 +12,17 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import __version__
 from .checks import CheckSpec, get_check
 from .findings import Severity
 from .paths import package_file
 from .yamlfold import parse_yaml
 
 PROJECT_URL = "https://github.com/kml-lint/kml-lint"
+# Rule pages are linked on the default branch: no release tag exists yet (see README, Releasing).
+DOCS_URL = f"{PROJECT_URL}/blob/main/docs"
+# Pod Security Standards levels, least strict first: a run checks the controls up to its ``pod-security`` level.
+LEVELS = {"privileged": 0, "baseline": 1, "restricted": 2}
+DEFAULT_POD_SECURITY = "baseline"
 RULE_FILE = re.compile(r"KML[0-9]{3}\.ya?ml")
 
 
@@ -50,6 +54,17 @@ class Rule:
     examples: dict[str, str] = field(default_factory=dict)
     source: str = ""
     enabled: bool = True  # False: off by default, runs only when selected by exact id or name
+    pod_security: tuple[dict[str, str], ...] = ()  # the Pod Security Standards controls it checks, with levels
+    level_cap: int = LEVELS["restricted"]  # checks of a stricter level than this are not reported in this run
+
+    @property
+    def levels(self) -> frozenset[str]:
+        return frozenset(entry["level"] for entry in self.pod_security)
+
+    @property
+    def complete(self) -> bool:
+        """Every check of the rule is reported in this run (no Pod Security control above ``level_cap``)."""
+        return all(LEVELS[level] <= self.level_cap for level in self.levels)
     fix: dict[str, Any] | None = None  # the rule file's fix: applicability, why, and the values the fix writes
 
     @property
@@ -157,22 +172,45 @@ def build_rule(data: dict[str, Any], source: str, validate_params: bool = True) 
         id=data["id"], name=data["name"], severity=Severity.parse(data["severity"]), summary=data["summary"],
         description=reflow(data["description"]), rationale=reflow(data["rationale"]),
         remediation=reflow(data["remediation"]),
-        help_uri=data.get("help_uri") or f"{PROJECT_URL}/blob/v{__version__}/docs/rules/{data['id']}.md",
+        help_uri=data.get("help_uri") or f"{DOCS_URL}/rules/{data['id']}.md",
         since=data["since"], status=data["status"], tags=tuple(data.get("tags") or ()), kinds=kinds, check=check,
         engine=engine, params=params, security_severity=data.get("security_severity"),
         see_also=dict(data.get("see_also") or {}), examples=dict(data.get("examples") or {}), source=source,
-        enabled=data.get("enabled", True) is not False, fix=dict(data["fix"]) if data.get("fix") else None,
+        enabled=data.get("enabled", True) is not False,
+        pod_security=tuple(dict(entry) for entry in data.get("pod_security") or ()),
+        fix=dict(data["fix"]) if data.get("fix") else None,
     )
 
 
-def validate_params_for(check: CheckSpec, params: dict[str, Any], where: str) -> None:
+def params_problem(check: CheckSpec, params: dict[str, Any]) -> tuple[list[Any], str] | None:
+    """The first thing wrong with a check's parameters: the path of the parameter (``[name, index...]``) and
+    what is wrong, naming the closest known parameter for an unknown one; None when they are valid."""
     from jsonschema import Draft202012Validator
 
-    errors = sorted(Draft202012Validator(check.params_schema).iter_errors(params), key=lambda e: list(e.path))
-    if errors:
-        first = errors[0]
-        name = "/".join(str(p) for p in first.absolute_path) or "(parameters)"
-        raise RuleError(f"{where}: parameter {name}: {first.message}")
+    errors = sorted(Draft202012Validator(check.params_schema).iter_errors(params),
+                    key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    if not errors:
+        return None
+    first = errors[0]
+    path = list(first.absolute_path)
+    if first.validator == "additionalProperties" and not path:
+        known = sorted(check.params_schema.get("properties", {}))
+        unknown = sorted(set(first.instance) - set(known), key=str)
+        if unknown:
+            hint = did_you_mean(str(unknown[0]), known) or (f" (known: {', '.join(known)})" if known else "")
+            return [unknown[0]], f"unknown parameter {unknown[0]!r}{hint}"
+    message = first.message
+    if first.validator == "enum" and isinstance(first.instance, str):
+        message += did_you_mean(first.instance, [str(choice) for choice in first.validator_value])
+    return path, message
+
+
+def validate_params_for(check: CheckSpec, params: dict[str, Any], where: str) -> None:
+    problem = params_problem(check, params)
+    if problem:
+        path, message = problem
+        name = "/".join(str(p) for p in path) or "(parameters)"
+        raise RuleError(f"{where}: parameter {name}: {message}")
 
 
 COMPILED_RULES = "compiled_rules.json"
@@ -249,20 +287,61 @@ def specificity(selector: str, rule: Rule) -> int:
     return 0
 
 
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The valid name ``word`` most likely misspells (difflib), or None. Case and the look-alikes of digits
+    (``KML3O1``, ``KMLl01``) are forgiven first, so the obvious correction wins over merely similar names."""
+    import difflib
+
+    options = list(dict.fromkeys(choices))
+    folded = {option.lower(): option for option in options}
+    lowered = word.lower()
+    if lowered in folded and folded[lowered] != word:
+        return folded[lowered]
+    digits = re.sub(r"(?<=kml)([0-9ol|i]{3})$", lambda m: m.group(1).translate(str.maketrans("ol|i", "0111")),
+                    lowered)
+    if digits != lowered and digits in folded:
+        return folded[digits]
+    found = difflib.get_close_matches(lowered, list(folded), n=1, cutoff=0.6)
+    return folded[found[0]] if found else None
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for a message, or an empty string when nothing is close."""
+    found = closest(word, choices)
+    return f" (did you mean {found!r}?)" if found else ""
+
+
+def rule_names(rules: Iterable[Rule]) -> list[str]:
+    """Every id and name a selector may spell exactly."""
+    return [name for rule in rules for name in (rule.id, rule.name)]
+
+
+def unknown_selector(selector: str, rules: list[Rule]) -> str | None:
+    """Why ``selector`` names no rule (with the closest id or name), or None when it names some."""
+    if any(specificity(selector, rule) for rule in rules):
+        return None
+    return f"unknown rule {selector!r}{did_you_mean(selector, rule_names(rules))}"
+
+
 def check_selectors(selectors: Iterable[str], rules: list[Rule]) -> None:
-    unknown = [s for s in selectors if not any(specificity(s, rule) for rule in rules)]
+    unknown = [problem for s in selectors if (problem := unknown_selector(s, rules))]
     if unknown:
-        raise RuleError(f"unknown rule selector(s): {', '.join(unknown)} (use ids such as KML201, names such as "
-                        "gpu-without-toleration, or prefixes such as KML2)")
+        raise RuleError(f"{'; '.join(unknown)} (use ids such as KML201, names such as gpu-without-toleration, "
+                        "or prefixes such as KML2)")
 
 
 def select_rules(rules: list[Rule], select: list[str] | None = None, ignore: list[str] | None = None,
-                 extend_select: list[str] | None = None, preview: bool = False) -> list[Rule]:
+                 extend_select: list[str] | None = None, preview: bool = False,
+                 pod_security: str = DEFAULT_POD_SECURITY) -> list[Rule]:
     """The rules that run. Default selection: every stable rule (preview rules need ``preview`` or an id).
 
     A rule with ``enabled: false`` in its file is off by default: it runs only when ``select`` or
     ``extend_select`` names it by exact id or name (a prefix such as ``KML8`` or ``ALL`` is not enough).
+    A rule with Pod Security Standards controls always runs, and reports only the controls up to
+    ``pod_security`` (or that a Namespace's Pod Security Admission labels forbid), unless it was named by exact
+    id or name (then every control it checks).
     """
+    level = LEVELS[pod_security]
     chosen_select = list(select) if select is not None else []
     chosen_ignore = list(ignore or [])
     extend = list(extend_select or [])
@@ -281,6 +360,10 @@ def select_rules(rules: list[Rule], select: list[str] | None = None, ignore: lis
             continue
         if not rule.enabled and best_in < 100:
             continue
+        if rule.pod_security:
+            # Runs even when all its controls are stricter than the level: a Namespace of the run may enforce
+            # them (Pod Security Admission labels); the engine reports only what the level or a namespace asks.
+            rule = replace(rule, level_cap=LEVELS["restricted"] if best_in >= 100 else level)
         selected.append(rule)
     return selected
 

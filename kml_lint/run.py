@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from collections import Counter
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -21,12 +21,13 @@ from .discovery import Target, discover
 from .engine import Engine, FileResult
 from .findings import Finding
 from .registry import Rule
+from .rendering.placement import SourceRoots
 from .report import RunReport, Summary
 from .runwide import RunFacts, prepass
 from .runwide.context import repository_context
 from .source import DEFAULT_MAX_FILE_SIZE, SourceError, SourceText, decode, read_path
 from .spill import SiteSpill
-from .suppress import Suppressor, _path_glob, selector_matches
+from .suppress import Baseline, Directive, Suppressor, _path_glob, comment_directives, selector_matches
 from .workloads import WorkloadTable
 
 HANDFUL = 8  # below this many files, starting worker processes costs more than it saves
@@ -44,7 +45,8 @@ class RunOptions:
     platform: str | None = None
     stdin_filename: str | None = None
     config: Any = None  # config.Config: exemptions, per-file-ignores, base folder
-    baseline: Counter[str] | None = None
+    baseline: Baseline | None = None
+    known_rules: list[Rule] = field(default_factory=list)  # every loaded rule (suppressions may name any)
     peer_annotations: dict[str, dict[str, list[str]]] | None = None
     today: dt.date | None = None
     keep_source_lines: bool = False  # --format full shows them
@@ -56,6 +58,9 @@ class RunOptions:
     schema_dirs: list[str] = field(default_factory=list)
     strict_kinds: bool = False  # KML007 (no schema for a kind) becomes an error
     workloads: WorkloadTable | None = None  # the built-in table when None; users' rows extend it
+    render: bool = True  # render the charts and build the kustomizations met (rendering/)
+    source_root: str | None = None  # piped rendered input: where `# Source:` and origin paths are rooted
+    chart: str | None = None  # piped `helm template` output of this chart folder
 
 
 def usable_cpus() -> int:
@@ -96,7 +101,7 @@ class FileLinter:
                               schemas=options.schemas, schema_dirs=tuple(options.schema_dirs), facts=facts)
         self.engine = Engine(options.rules, self.run, workloads=options.workloads,
                              peer_annotations=options.peer_annotations, keep_source_lines=options.keep_source_lines)
-        self.local = Suppressor(today=options.today, selected=options.rules)
+        self.local = Suppressor(today=options.today, selected=options.rules, known=options.known_rules)
         self.ignores = _PerFileIgnores(options.config, options.rules)
         self.cache = None
         if options.cache:
@@ -112,11 +117,24 @@ class FileLinter:
                 "runwide": facts.digest if facts is not None else ""}))
 
     def lint_target(self, target: Target) -> FileResult:
-        return self.lint(target.path, read_path(target.path, self.options.max_file_size), target.explicit)
+        start = time.perf_counter()
+        result = self.lint(target.path, read_path(target.path, self.options.max_file_size), target.explicit)
+        result.seconds = time.perf_counter() - start  # reading included
+        return result
 
-    def lint(self, path: str, source: SourceText | SourceError, explicit: bool, rendered: bool = False) -> FileResult:
+    def lint(self, path: str, source: SourceText | SourceError, explicit: bool, rendered: bool = False,
+             roots: SourceRoots | None = None) -> FileResult:
+        start = time.perf_counter()
+        result = self._lint(path, source, explicit, rendered, roots)
+        result.seconds = time.perf_counter() - start
+        return result
+
+    def _lint(self, path: str, source: SourceText | SourceError, explicit: bool, rendered: bool,
+              roots: SourceRoots | None = None) -> FileResult:
         disabled = self.ignores.disabled(path)
         key = None
+        if roots is not None:  # a chart or overlay kml-lint rendered: its findings depend on files it read
+            return lint_file_local(self.engine, self.local, path, source, explicit, disabled, rendered, roots)
         if self.cache is not None and isinstance(source, SourceText):
             key = self.cache.key(path, source.text, (explicit, sorted(disabled), rendered))
             cached = self.cache.get(key)
@@ -130,15 +148,18 @@ class FileLinter:
 
 def lint_file_local(engine: Engine, suppressor: Suppressor, path: str, source: SourceText | SourceError,
                     explicit: bool = True, disabled: frozenset[str] = frozenset(),
-                    rendered: bool = False, keep_secrets: bool = False) -> FileResult:
+                    rendered: bool = False, roots: SourceRoots | None = None,
+                    keep_secrets: bool = False) -> FileResult:
     """Lint one file and apply the suppressions the file itself carries (comments, annotations).
 
     ``keep_secrets``: keep the literal secrets found (``--fix``/``--diff`` mask them in the diff they show)."""
-    result = engine.lint_source(path, source, explicit, disabled, rendered)
+    result = engine.lint_source(path, source, explicit, disabled, rendered, roots)
     if not result.skipped:
         text = source.text if isinstance(source, SourceText) else ""
-        place = result.place if result.placement is not None and result.placement.mapped else None
-        stale = suppressor.apply_local(path, text, result.findings, result.directives, place)
+        placement = result.placement if result.placement is not None and result.placement.mapped else None
+        place = placement.comment if placement is not None else None
+        extra = source_comments(placement) if placement is not None else None
+        stale = suppressor.apply_local(path, text, result.findings, result.directives, place, extra)
         if result.facts:
             result.directives = [*suppressor.last_comments, *result.directives]
         if stale:
@@ -155,6 +176,16 @@ def lint_file_local(engine: Engine, suppressor: Suppressor, path: str, source: S
         if finding.pointer:
             finding.pointer = redact(finding.pointer)
     return result
+
+
+def source_comments(placement: Any) -> list[Directive]:
+    """Suppression comments of the plain YAML files rendered documents came from (Kustomize drops comments)."""
+    out: list[Directive] = []
+    for shown, real in placement.source_files():
+        text = placement.text_of(real)
+        if text:
+            out.extend(comment_directives(shown, text))
+    return out
 
 
 def lint_file(engine: Engine, suppressor: Suppressor, path: str, source: SourceText | SourceError,
@@ -224,6 +255,12 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
     facts = prepass([*(t.path for t in files), *context.files], options.max_file_size,
                     others=[*(path for path, _ in found.skipped), *context.others],
                     stdin=(options.stdin_filename or "-", piped) if piped is not None else None)
+    plan = None
+    if options.render:  # charts and overlays (found by the pre-pass) render; the files they use are theirs
+        from .rendering.plan import prepare
+
+        plan = prepare(found, options.paths, facts)
+        files = [t for t in found.targets if t.path != "-"]
     linter = FileLinter(options, facts)
     linters = (linter, FileLinter(replace(options, rules=run_rules), facts)) if context.near else (linter,)
     if options.schemas and options.schema_dirs:
@@ -233,7 +270,7 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
         store = schema_store(linter.run)
         store.preload()
         found.problems.extend(store.problems)
-    run_layers = Suppressor(options.config, options.baseline, options.today, options.rules)
+    run_layers = Suppressor(options.config, options.baseline, options.today, options.rules, options.known_rules)
     report = RunReport(options.rules, skipped=found.skipped, problems=found.problems, cwd=os.getcwd(),
                        notes=facts_notes(facts))
     summary = report.totals = Summary(skipped=report.skipped, problems=report.problems, notes=report.notes)
@@ -262,7 +299,8 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
     for target in found.targets:
         if target.path == "-":  # piped from `helm template` or `kustomize build`: rendered manifests
             source = _decode_limited(piped or b"", options.max_file_size)
-            result = linter.lint(options.stdin_filename or "-", source, True, rendered=True)
+            result = linter.lint(options.stdin_filename or "-", source, True, rendered=True,
+                                 roots=piped_roots(options))
         else:
             result = next(results)
         done += 1
@@ -280,6 +318,17 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
         result.facts, result.directives = {}, []
     if hasattr(results, "close"):
         results.close()  # stops the worker pool
+    if plan is not None:
+        from .rendering.renders import lint_renders
+
+        for result in lint_renders(linter, plan, options):
+            run_layers.apply_run(result.findings)
+            if result.facts:
+                run_facts.append((result.path, spill.compact(result.facts)))
+                if result.directives:
+                    kept_directives[result.path] = result.directives
+            emit(result)
+            result.facts, result.directives = {}, []
     if context.near:  # the same order whichever files were named and which were context
         run_facts.sort(key=lambda item: item[0])
     # Cross-object (run-scope) rules: judged once every file has been seen; their findings follow.
@@ -293,6 +342,28 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
     if unused:
         emit(FileResult(unused[0].path, sorted(unused, key=Finding.sort_key)))
     return report
+
+
+def piped_roots(options: RunOptions) -> SourceRoots | None:
+    """Where piped rendered input's `# Source:` and origin paths are rooted (--chart, --source-root)."""
+    if options.chart is None and options.source_root is None:
+        return None
+    charts: dict[str, str] = {}
+    values: list[str] = []
+    if options.chart is not None:
+        from .rendering.helm import chart_name
+
+        chart = os.path.abspath(options.chart)
+        charts[chart_name(chart)] = chart
+        values.append(os.path.join(chart, "values.yaml"))
+    root = os.path.abspath(options.source_root) if options.source_root is not None else None
+    # The rendered text names the files; only those of the repository it was rendered from are read (Kustomize
+    # bases sit beside the overlay, so the source root alone is too narrow).
+    from .runwide.context import repository_root
+
+    anchor = os.path.join(root or os.path.abspath(options.chart or "."), "x")
+    return SourceRoots(helm_charts=charts, source_root=root, values=values,
+                       confine=repository_root(anchor) or os.getcwd())
 
 
 def facts_notes(facts: RunFacts) -> list[str]:
@@ -336,6 +407,9 @@ def _folder_signature(folders: list[str]) -> list[tuple[str, int, float]]:
 
 
 def _decode_limited(data: bytes, limit: int) -> SourceText | SourceError:
+    if not data.strip():
+        # `helm template ... | kml-lint -` whose first command failed: without pipefail only this shows it
+        return SourceError("standard input was empty (did the command writing to the pipe fail?)")
     if len(data) > limit:
         return SourceError(f"input is larger than the {limit:,}-byte limit (--max-file-size): skipped")
     return decode(data)

@@ -29,7 +29,10 @@ ANNOTATION_REASON = "kml-lint.io/ignore-reason"
 ANNOTATION_UNTIL = "kml-lint.io/ignore-until"
 UNUSED_SUPPRESSION = "KML008"
 
-_COMMENT = re.compile(r"(?:^|\s)#\s*kml-lint:\s*(?P<kind>ignore-file|ignore)\b(?:\[(?P<rules>[^\]]*)\])?(?P<rest>.*)$")
+_COMMENT = re.compile(r"(?:^|\s)#\s*kml-lint:\s*(?P<kind>ignore-file|ignore)(?![\w-])(?:\[(?P<rules>[^\]]*)\])?"
+                      r"(?P<rest>.*)$")
+_DIRECTIVE_WORD = re.compile(r"(?:^|\s)#\s*kml-lint:\s*(?P<word>[A-Za-z][\w-]*)")
+_DIRECTIVES = ("ignore", "ignore-file")
 _UNTIL = re.compile(r"\buntil[=:]\s*(\d{4}-\d{2}-\d{2})\b")
 _ALL = ("all", "*", "ALL")
 
@@ -78,6 +81,7 @@ class Directive:
     matchers: dict[str, list[str]] = field(default_factory=dict)  # config: paths/namespaces/kinds/names
     used: bool = False
     expired_hits: int = 0
+    mistakes: list[str] = field(default_factory=list)  # what is wrong in how it is written (KML008 warnings)
 
     def covers_rule(self, finding: Finding) -> bool:
         if self.selectors is None:
@@ -96,10 +100,22 @@ def comment_directives(path: str, text: str) -> list[Directive]:
             continue
         match = _COMMENT.search(line)
         if not match:
+            word = _DIRECTIVE_WORD.search(line)
+            if word:  # `# kml-lint: ignroe[KML301]`: it suppresses nothing, and says so
+                from .registry import did_you_mean
+
+                hint = did_you_mean(word.group("word"), _DIRECTIVES) or f" (known: {', '.join(_DIRECTIVES)})"
+                column = line.index("#", word.start()) + 1
+                found.append(Directive("comment", (), None, None, path, number, column,
+                                       f"# kml-lint: {word.group('word')}", lines=frozenset(),
+                                       mistakes=[f"unknown directive {word.group('word')!r}{hint}: it suppresses "
+                                                 "nothing"]))
             continue
         rest = match.group("rest").strip()
         until_match = _UNTIL.search(rest)
         until = parse_date(until_match.group(1)) if until_match else None
+        mistakes = [] if until_match is None or until is not None else [
+            f"until={until_match.group(1)} is not a date: the suppression never expires"]
         reason = _UNTIL.sub("", rest).strip(" -:—") or None
         selectors = parse_selectors(match.group("rules"))
         column = line.index("#", match.start()) + 1
@@ -114,7 +130,8 @@ def comment_directives(path: str, text: str) -> list[Directive]:
                 target += 1
             covered = frozenset({target})
         shown = f"# kml-lint: {match.group('kind')}" + (f"[{match.group('rules')}]" if match.group("rules") else "")
-        found.append(Directive("comment", selectors, reason, until, path, number, column, shown, lines=covered))
+        found.append(Directive("comment", selectors, reason, until, path, number, column, shown, lines=covered,
+                               mistakes=mistakes))
     return found
 
 
@@ -138,10 +155,13 @@ def annotation_directives(path: str, annotations: dict[str, Any], pointer_prefix
     if isinstance(value, str):
         reason = annotations.get(ANNOTATION_REASON)
         line, col = where(ANNOTATION)
+        written_until = annotations.get(ANNOTATION_UNTIL)
+        until = parse_date(written_until)
+        mistakes = [] if written_until is None or until is not None else [
+            f"{ANNOTATION_UNTIL}: {written_until!r} is not a date (YYYY-MM-DD): the suppression never expires"]
         found.append(Directive("annotation", parse_selectors(value), reason if isinstance(reason, str) else None,
-                               parse_date(annotations.get(ANNOTATION_UNTIL)), path, line, col,
-                               f"annotation {ANNOTATION}: {value}", pointer_prefix=pointer_prefix,
-                               document=document))
+                               until, path, line, col, f"annotation {ANNOTATION}: {value}",
+                               pointer_prefix=pointer_prefix, document=document, mistakes=mistakes))
     if peers:
         found.extend(_peer_directives(path, annotations, pointer_prefix, document, where, peers))
     return found
@@ -222,35 +242,51 @@ def _path_glob(path: str, pattern: str) -> bool:
 class Suppressor:
     """Applies every suppression layer to one file's findings at a time, then reports stale ones."""
 
-    def __init__(self, config: Any = None, baseline: Counter[str] | None = None, today: dt.date | None = None,
-                 selected: Iterable[Any] = ()) -> None:
+    def __init__(self, config: Any = None, baseline: Baseline | None = None, today: dt.date | None = None,
+                 selected: Iterable[Any] = (), known: Iterable[Any] = ()) -> None:
         self.config = config
         self.config_rules = config_directives(config) if config is not None else []
-        self.baseline = Counter(baseline or {})
+        self.baseline = baseline
         self.today = today or dt.date.today()
         self.selected = list(selected)
+        # Every rule a suppression may name, selected or not: a name outside it is a typo (or a newer rule).
+        # Without that list (tests linting with a few rules), no name can be called unknown.
+        self.known = list(known)
         self.last_comments: list[Directive] = []
         # Rules judged after every file is seen: a suppression naming one cannot be called unused per file.
         self.run_scope = [rule for rule in self.selected if getattr(rule, "target", None) == "run"]
 
     def apply_local(self, path: str, text: str, findings: list[Finding], annotations: list[Directive],
-                    place: Any = None) -> list[Finding]:
+                    place: Any = None, extra_comments: list[Directive] | None = None) -> list[Finding]:
         """Apply what the file itself says (comments, annotations); return KML008 findings for the unused ones.
 
-        ``place`` maps a line of ``text`` to the (path, line) findings show (rendered Helm input). This part
+        ``place`` maps a line of ``text`` to the (path, line) findings show (rendered Helm input);
+        ``extra_comments``: comments of the source files rendered text came from (Kustomize drops them). This part
         depends on nothing outside the file, so it can run in a worker process and be cached.
         """
         comments = comment_directives(path, text)
-        self.last_comments = comments
         if place is not None:
             for directive in comments:
-                directive.path, directive.line = place(directive.line)
+                # The lines a comment covers move with it (the line after a standalone comment is the next
+                # line where it is written too), so they shift by the comment's own offset.
+                written = directive.line
+                directive.path, directive.line = place(written)
                 if directive.lines is not None:
-                    directive.lines = frozenset(place(line)[1] for line in directive.lines)
+                    directive.lines = frozenset(directive.line + (line - written) for line in directive.lines)
+        comments = [*comments, *(extra_comments or [])]
+        self.last_comments = comments
         for finding in findings:
             if finding.rule_id != UNUSED_SUPPRESSION:
                 self._suppress(finding, self._local_candidates(finding, comments, annotations))
-        return [self._unused(d) for d in [*comments, *annotations] if not d.used and self._checkable(d)]
+        stale = []
+        for directive in [*comments, *annotations]:
+            mistakes = [*directive.mistakes, *self._unknown_rules(directive)]
+            if mistakes:
+                if any(rule.id == UNUSED_SUPPRESSION for rule in self.selected):
+                    stale.append(self._mistaken(directive, mistakes))
+            elif not directive.used and self._checkable(directive):
+                stale.append(self._unused(directive))
+        return stale
 
     def apply_run(self, findings: list[Finding]) -> None:
         """Apply the run-wide layers, in file order: configuration exemptions, then the baseline."""
@@ -260,8 +296,7 @@ class Suppressor:
                 continue
             self._suppress(finding, (d for d in self.config_rules
                                      if d.covers_rule(finding) and _config_matches(d, finding, base_dir)))
-            if finding.suppression is None and self.baseline[finding.fingerprint] > 0:
-                self.baseline[finding.fingerprint] -= 1
+            if finding.suppression is None and self.baseline is not None and self.baseline.take(finding):
                 finding.suppression = Suppression("baseline", "present in the baseline")
 
     def apply_supplement(self, findings: list[Finding], directives: list[Directive]) -> None:
@@ -314,8 +349,33 @@ class Suppressor:
             return False  # it may be meant for a cross-object finding, judged only at the end of the run
         if directive.selectors is None:
             return True
-        return all(any(selector_matches(s, rule.id, rule.name) for rule in self.selected)
+        # A rule whose stricter Pod Security checks are not reported in this run cannot prove a suppression stale.
+        return all(any(selector_matches(s, rule.id, rule.name) for rule in self.selected
+                       if getattr(rule, "complete", True))
                    for s in directive.selectors)
+
+    def _unknown_rules(self, directive: Directive) -> list[str]:
+        """The rules a comment or annotation names that no loaded rule answers to, with the closest name."""
+        if not self.known or not directive.selectors or directive.kind == "config" \
+                or directive.text.split(" ", 1)[0] in PEER_ANNOTATIONS:
+            return []
+        from .registry import unknown_selector
+
+        return [problem for s in directive.selectors if (problem := unknown_selector(s, self.known))]
+
+    def _mistaken(self, directive: Directive, mistakes: list[str]) -> Finding:
+        """KML008 for a suppression written wrongly: at least a warning (unlike an unused one, a note), as it
+        fails silently; not an error (unless KML008's severity is configured so), so a rule id newer than this
+        kml-lint does not break a gate."""
+        from .findings import Severity
+
+        rule = next(rule for rule in self.selected if rule.id == UNUSED_SUPPRESSION)
+        finding = Finding(rule.id, rule.name, max(rule.severity, Severity.WARNING),
+                          f"{directive.text}: {'; '.join(mistakes)}", directive.path, directive.line, directive.col)
+        from .engine import fingerprint
+
+        finding.fingerprint = fingerprint(finding, None)
+        return finding
 
     def _unused(self, directive: Directive) -> Finding:
         rule = next(rule for rule in self.selected if rule.id == UNUSED_SUPPRESSION)
@@ -336,38 +396,91 @@ class Suppressor:
 
 # ---------------------------------------------------------------------------------------------
 # Baselines
+#
+# Version 2 records each finding's path relative to the baseline file's folder, with ``/`` separators, and a
+# fingerprint computed with that path: a run from any folder (a subfolder, the parent, through the
+# configuration's ``baseline:``) recomputes each finding's fingerprint with its path relative to the same
+# folder, so the same finding matches wherever kml-lint runs. Version 1 baselines (kml-lint 0.1.0) recorded
+# paths relative to the folder they were written from: they are still read, and match when that folder was
+# the baseline's own (the documented ``kml-lint . --write-baseline > .kml-lint-baseline.json``) or when the run
+# starts where they were written; ``--write-baseline`` rewrites them as version 2.
 
-BASELINE_VERSION = 1
+BASELINE_VERSION = 2
+READABLE_BASELINES = (1, 2)
 
 
-def baseline_document(findings: Iterable[Finding]) -> str:
-    """Today's unsuppressed findings by fingerprint (no line numbers: edits elsewhere keep them matched)."""
+def relative_path(path: str, folder: str) -> str:
+    """``path`` (as findings show it) relative to ``folder``, ``/``-separated; absolute on another drive."""
+    absolute = os.path.abspath(path)
+    try:
+        relative = os.path.relpath(absolute, folder)
+    except ValueError:  # another drive (Windows)
+        relative = absolute
+    return relative.replace(os.sep, "/")
+
+
+def baseline_document(findings: Iterable[Finding], folder: str | None = None) -> str:
+    """Today's unsuppressed findings by fingerprint (no line numbers: edits elsewhere keep them matched), with
+    paths relative to ``folder``, the folder the baseline file is written in (default: the current one)."""
     from . import __version__
+    from .engine import fingerprint_at
 
-    entries = [{"fingerprint": f.fingerprint, "rule": f.rule_id, "path": f.path,
-                "object": f.obj.identity() if f.obj.kind else None, "message": f.message}
-               for f in findings if f.suppression is None]
+    folder = os.path.abspath(folder or os.getcwd())
+    entries = []
+    for f in findings:
+        if f.suppression is not None:
+            continue
+        path = relative_path(f.path, folder)
+        entries.append({"fingerprint": fingerprint_at(f, path), "rule": f.rule_id, "path": path,
+                        "object": f.obj.identity() if f.obj.kind else None, "message": f.message})
     entries.sort(key=lambda e: (e["path"], e["rule"], e["fingerprint"]))
-    return json.dumps({"version": BASELINE_VERSION, "tool": f"kml-lint {__version__}", "findings": entries},
+    return json.dumps({"version": BASELINE_VERSION, "tool": f"kml-lint {__version__}",
+                       "paths": "relative to this file's folder", "findings": entries},
                       indent=2, ensure_ascii=False) + "\n"
 
 
 class BaselineWriter:
-    """A report sink for ``--write-baseline``: keeps only the baseline's own small entries, then writes them."""
+    """A report sink for ``--write-baseline``: keeps only the baseline's own small entries, then writes them
+    with paths relative to ``folder`` (the folder of ``--output``, else the current one)."""
 
-    def __init__(self, out: Any) -> None:
+    def __init__(self, out: Any, folder: str | None = None) -> None:
         self.out = out
+        self.folder = folder
         self.findings: list[Finding] = []
 
     def file(self, result: Any) -> None:
         self.findings.extend(f for f in result.findings if f.suppression is None)
 
     def finish(self, summary: Any) -> None:
-        self.out.write(baseline_document(self.findings))
+        self.out.write(baseline_document(self.findings, self.folder))
 
 
-def load_baseline(path: str) -> Counter[str]:
-    """A baseline file's fingerprints (a multiset: two identical findings need two entries)."""
+@dataclass(slots=True)
+class Baseline:
+    """A loaded baseline: fingerprints as a multiset (two identical findings need two entries)."""
+
+    folder: str  # absolute: the baseline file's folder, which its paths are relative to
+    counts: Counter[str]
+    version: int = BASELINE_VERSION
+    _relative: dict[str, str] = field(default_factory=dict)  # finding path -> path relative to ``folder``
+
+    def take(self, finding: Finding) -> bool:
+        """Whether the baseline holds ``finding`` (using up one entry)."""
+        from .engine import fingerprint_at
+
+        path = self._relative.get(finding.path)
+        if path is None:
+            path = self._relative[finding.path] = relative_path(finding.path, self.folder)
+        for key in (fingerprint_at(finding, path) if finding.anchor else None,
+                    finding.fingerprint if self.version == 1 or not finding.anchor else None):
+            if key is not None and self.counts[key] > 0:
+                self.counts[key] -= 1
+                return True
+        return False
+
+
+def load_baseline(path: str) -> Baseline:
+    """Read a baseline file (version 1 or 2; see above)."""
     try:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
@@ -376,9 +489,10 @@ def load_baseline(path: str) -> Counter[str]:
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}:{exc.lineno}:{exc.colno}: not a kml-lint baseline (invalid JSON: {exc.msg})") \
             from None
-    if not isinstance(data, dict) or data.get("version") != BASELINE_VERSION or not isinstance(data.get("findings"),
-                                                                                                list):
+    if not isinstance(data, dict) or data.get("version") not in READABLE_BASELINES \
+            or not isinstance(data.get("findings"), list):
         raise ValueError(f"{path}: not a kml-lint baseline (expected version {BASELINE_VERSION} with a findings list; "
                          "write one with --write-baseline)")
-    return Counter(entry["fingerprint"] for entry in data["findings"]
-                   if isinstance(entry, dict) and isinstance(entry.get("fingerprint"), str))
+    counts = Counter(entry["fingerprint"] for entry in data["findings"]
+                     if isinstance(entry, dict) and isinstance(entry.get("fingerprint"), str))
+    return Baseline(os.path.dirname(os.path.abspath(path)), counts, data["version"])

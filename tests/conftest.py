@@ -62,7 +62,7 @@ def lint_text(text: str, rules: list[Rule] | None = None, path: str = "test.yaml
     """Lint one text as a whole run would: every suppression layer, run-scope rules over this file."""
     chosen = rules if rules is not None else all_rules()
     engine = Engine(chosen, RunContext(platform=platform))
-    return lint_file(engine, Suppressor(selected=chosen), path, SourceText(text), explicit)
+    return lint_file(engine, Suppressor(selected=chosen, known=all_rules()), path, SourceText(text), explicit)
 
 
 def rules_by_id(*ids: str) -> list[Rule]:

@@ -49,7 +49,7 @@ def test_missing_path_is_a_usage_error() -> None:
 def test_examples_have_findings_and_exit_1() -> None:
     code, out, _ = run(str(EXAMPLES))
     assert code == 1
-    assert "train-job.yaml:18:22: error KML401 plaintext-secret-env" in out
+    assert "train-job.yaml:18:22: error KML402 credential-in-manifest" in out
     assert "serving-deployment.yaml" not in out  # the clean example stays clean
 
 
@@ -63,10 +63,10 @@ def test_fail_on_threshold() -> None:
 def test_select_ignore_by_id_name_and_prefix(tmp_path: Path) -> None:
     path = str(EXAMPLES / "train-job.yaml")
     _, out, _ = run(path, "--select", "KML3,plaintext-secret-env")
-    assert {line.split()[2] for line in out.splitlines()[:-1]} == {"KML301", "KML401"}
+    assert {line.split()[2] for line in out.splitlines()[:-1]} == {"KML301", "KML401"}  # without KML402, KML401 reports the token
     _, out, _ = run(path, "--ignore", "KML1", "--ignore", "KML4,job-missing-ttl,KML8,KML0")
     assert {line.split()[2] for line in out.splitlines()[:-1]} == {"KML201", "KML202", "KML301", "KML601"}
-    _, out, _ = run(path, "--select", "KML4", "--ignore", "KML402")  # the longer selector wins
+    _, out, _ = run(path, "--select", "KML4", "--ignore", "KML402")  # the longer selector wins; KML401 reports the token
     assert {line.split()[2] for line in out.splitlines()[:-1]} == {"KML401"}
     code, _, err = run(path, "--select", "KML9,no-such-rule")
     assert code == 2 and "no-such-rule" in err
@@ -105,7 +105,8 @@ def test_folder_walk_skips_non_manifests(tmp_path: Path) -> None:
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
     (chart / "values-gpu.yaml").write_text("gpu: {{ oops\n")
     (chart / "templates" / "job.yaml").write_text("{{ .Values.job }}\n")
-    _, out, err = run(str(tmp_path), "--verbose", "--format", "json")
+    # --no-render: the loose walk's skip rules (rendering charts and overlays is tests/test_renders.py's).
+    _, out, err = run(str(tmp_path), "--verbose", "--format", "json", "--no-render")
     report = json.loads(out)
     linted = {Path(f["path"]).name for f in report["findings"]}
     assert linted == {"job.yaml"}
@@ -128,7 +129,8 @@ def test_named_file_is_always_linted_unless_force_exclude(tmp_path: Path) -> Non
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
     (chart / "templates" / "job.yaml").write_text("{{ .Values.job }}\n")
     assert run(str(chart / "templates" / "job.yaml"), "--force-exclude")[0] == 0
-    assert run(str(chart / "templates" / "job.yaml"))[0] == 1
+    assert run(str(chart / "templates" / "job.yaml"), "--no-render")[0] == 1  # named, not rendered: KML001
+    # Rendering on (the default), a named template renders its chart instead: here nothing (job is unset).
 
 
 def test_broken_files_are_reported_and_others_still_linted(tmp_path: Path) -> None:
@@ -173,6 +175,55 @@ def test_list_rules_and_explain() -> None:
     code, out, _ = run("--explain", "gpu-without-toleration")
     assert code == 0 and out.startswith("KML201 gpu-without-toleration") and "HOW TO FIX" in out
     assert run("--explain", "KML999")[0] == 2
+
+
+def test_no_path_says_a_path_is_missing() -> None:
+    code, out, err = run()
+    assert code == 2 and out == ""
+    assert err.startswith("Usage: ") and "kml-lint: error: no path given" in err
+
+
+def test_list_rules_lists_the_effective_rule_set(tmp_path: Path) -> None:
+    code, out, _ = run("--list-rules", "--select", "KML2", "--ignore", "KML203", "--isolated")
+    listed = [line.split()[0] for line in out.splitlines() if not line.startswith("#")]
+    assert code == 0 and listed and all(rule.startswith("KML2") for rule in listed) and "KML203" not in listed
+    assert "KML201" in listed and out.splitlines()[-1].startswith("# ")
+    # the configuration counts too: its ignore and its severity overrides
+    (tmp_path / ".kml-lint.yaml").write_text("ignore: [KML301]\nseverity: {KML201: error}\n")
+    _, out, _ = run("--list-rules", "--config", str(tmp_path / ".kml-lint.yaml"))
+    lines = {line.split()[0]: line.split()[2] for line in out.splitlines() if not line.startswith("#")}
+    assert "KML301" not in lines and lines["KML201"] == "error"
+    # an off-by-default rule is named as such, and selected by id it is listed
+    _, out, _ = run("--list-rules", "--isolated")
+    assert "KML840 (off by default)" in out.splitlines()[-1]
+    _, out, _ = run("--list-rules", "--isolated", "--extend-select", "KML840")
+    assert out.splitlines()[-1].startswith("KML840")
+
+
+def test_list_rules_as_json() -> None:
+    code, out, _ = run("--list-rules", "--format", "json", "--select", "KML201,KML301", "--isolated")
+    data = json.loads(out)
+    assert code == 0 and [rule["id"] for rule in data["rules"]] == ["KML201", "KML301"]
+    assert data["rules"][0]["name"] == "gpu-without-toleration" and data["rules"][0]["severity"] == "warning"
+    left = {rule["id"]: rule["reason"] for rule in data["notSelected"]}
+    assert left["KML840"] == "off by default" and left["KML101"] == "not selected" and "KML201" not in left
+    assert run("--list-rules", "--format", "sarif")[0] == 2
+
+
+def test_statistics_as_json() -> None:
+    code, out, _ = run(str(EXAMPLES), "--statistics", "--format", "json")
+    data = json.loads(out)
+    _, report, _ = run(str(EXAMPLES), "--format", "json")
+    findings = json.loads(report)["findings"]
+    assert code == 1 and "findings" not in data
+    counts = {(s["rule"], s["severity"]): s["count"] for s in data["statistics"]}
+    expected: dict[tuple[str, str], int] = {}
+    for finding in findings:
+        expected[(finding["rule"], finding["severity"])] = expected.get((finding["rule"], finding["severity"]), 0) + 1
+    assert counts == expected and data["summary"]["findings"] == len(findings)
+    assert [s["count"] for s in data["statistics"]] == sorted(counts.values(), reverse=True)
+    code, _, err = run(str(EXAMPLES), "--statistics", "--format", "sarif")
+    assert code == 2 and "--statistics prints text, full or json" in err
 
 
 def test_empty_folder_warns(tmp_path: Path) -> None:

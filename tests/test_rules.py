@@ -37,8 +37,38 @@ def _diff(expected: set, actual: set) -> str:
     return f"missing (expected, not found): {missing}\nunexpected (found, not marked): {extra}"
 
 
+def _tree_findings(rule_id: str, which: str) -> tuple[set, set]:
+    """A fixture that is a folder (rules about charts and overlays, met only while walking): the (file, line,
+    rule) findings of a whole run over it, and the (file, line, rule) its markers expect."""
+    import json
+    import os
+
+    from conftest import cli
+
+    from kml_lint.rendering.kustomize import builder
+
+    if _config(rule_id).get("requires") == "kustomize" and builder() is None:
+        pytest.skip("neither kustomize nor kubectl is on PATH")
+    root = FIXTURES / rule_id / which
+    code, out, err = cli(".", "--select", rule_id, "--format", "json", cwd=root)
+    assert code in (0, 1), err
+    actual = {(f["path"], f["line"], f["rule"]) for f in json.loads(out)["findings"] if f["rule"] == rule_id}
+    expected = set()
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            relative = os.path.relpath(path, root).replace(os.sep, "/")
+            expected |= {(relative, line, rule) for line, rule, _ in expected_markers(path.read_text())
+                         if rule == rule_id}
+    return actual, expected
+
+
 @pytest.mark.parametrize("rule_id", RULE_IDS)
 def test_fail_fixture_matches_markers(rule_id: str) -> None:
+    if (FIXTURES / rule_id / "fail").is_dir():
+        actual, expected = _tree_findings(rule_id, "fail")
+        assert expected, f"{rule_id}/fail/ has no '# expect: {rule_id}' marker"
+        assert actual == expected, _diff(expected, actual)
+        return
     text = (FIXTURES / rule_id / "fail.yaml").read_text(encoding="utf-8")
     result = lint_text(text, _only(rule_id), path="fail.yaml", platform=_config(rule_id).get("platform"))
     markers = {m for m in expected_markers(text) if m[1] == rule_id}
@@ -54,6 +84,11 @@ def test_fail_fixture_matches_markers(rule_id: str) -> None:
 
 @pytest.mark.parametrize("rule_id", RULE_IDS)
 def test_pass_fixture_is_clean(rule_id: str) -> None:
+    if (FIXTURES / rule_id / "pass").is_dir():
+        actual, expected = _tree_findings(rule_id, "pass")
+        assert not actual, f"{rule_id}/pass/ must not fire: {sorted(actual)}"
+        assert not expected, "pass/ must not carry '# expect:' markers"
+        return
     text = (FIXTURES / rule_id / "pass.yaml").read_text(encoding="utf-8")
     result = lint_text(text, _only(rule_id), path="pass.yaml", platform=_config(rule_id).get("platform"))
     found = [(f.line, f.message) for f in result.findings if f.rule_id == rule_id]
@@ -63,9 +98,11 @@ def test_pass_fixture_is_clean(rule_id: str) -> None:
 
 def test_every_rule_has_fixtures() -> None:
     """The meta-test: no rule ships without a failing and a passing fixture."""
-    missing = [rule.id for rule in all_rules()
-               if not (FIXTURES / rule.id / "fail.yaml").is_file() or not (FIXTURES / rule.id / "pass.yaml").is_file()]
-    assert not missing, f"rules without tests/rules/<ID>/fail.yaml and pass.yaml: {missing}"
+    def has(rule_id: str, which: str) -> bool:  # a file, or a folder for rules met only while walking
+        return (FIXTURES / rule_id / f"{which}.yaml").is_file() or (FIXTURES / rule_id / which).is_dir()
+
+    missing = [rule.id for rule in all_rules() if not has(rule.id, "fail") or not has(rule.id, "pass")]
+    assert not missing, f"rules without tests/rules/<ID>/fail.yaml and pass.yaml (or fail/, pass/): {missing}"
 
 
 def test_no_fixture_directory_without_a_rule() -> None:

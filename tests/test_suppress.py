@@ -115,7 +115,7 @@ def test_baseline_survives_edits_and_catches_new_findings(tmp_path: Path) -> Non
     assert code == 0
     (tmp_path / ".kml-lint-baseline.json").write_text(out)
     baseline = json.loads(out)
-    assert baseline["version"] == 1 and all("line" not in entry for entry in baseline["findings"])
+    assert baseline["version"] == 2 and all("line" not in entry for entry in baseline["findings"])
     # unrelated edits, containers reordered, the object moved down the file
     swapped = JOB.replace(
         "        - name: a\n          image: pytorch/pytorch:latest\n          resources: {limits: {cpu: \"1\", memory: 1Gi}}\n", "")

@@ -122,7 +122,7 @@ def test_cli_workloads_option_lints_and_inspects_a_users_crd(tmp_path: Path) -> 
     rows.write_text(ROWS, encoding="utf-8")
     manifest = tmp_path / "run.yaml"
     manifest.write_text(TRAINER, encoding="utf-8")
-    code, out, _ = run(str(manifest), "--workloads", str(rows), "--select", "KML301,KML602")
+    code, out, _ = run(str(manifest), "--workloads", str(rows), "--select", "KML301,KML602", "--format", "full")
     assert code == 1
     assert "run.yaml:12:22: warning KML301" in out and "Trainer run-7, stage pretrain, container trainer:" in out
     assert "run.yaml:16:11: error KML602" in out  # the row's required_container

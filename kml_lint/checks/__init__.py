@@ -16,10 +16,21 @@ from ..findings import Severity
 
 TARGETS = ("object", "pod", "container", "run")
 
+PLATFORMS = ("gke", "gke-autopilot", "eks", "aks", "openshift", "kind", "minikube", "k3d", "docker-desktop",
+             "microk8s")
+"""The platforms a cluster may run on (``--platform``, the configuration's ``platform``): the one list that the
+command line, the configuration and every rule parameter naming platforms are checked against. A platform may
+have no special behaviour yet; a name outside the list is a mistake, reported, never silently ignored."""
+
+PLATFORM_LIST = {"type": "array", "items": {"enum": list(PLATFORMS)},
+                 "description": f"platforms, among {', '.join(PLATFORMS)}"}
+"""The JSON schema of a rule parameter that names platforms."""
+
 # Modules holding check functions, imported on first use. Listed here, once, so that the set of
 # checks does not depend on which modules happen to be imported elsewhere.
 _MODULES = ("resources", "accelerators", "images", "secrets", "lifecycle", "security", "probes", "crossobject",
-            "schema", "devices", "scheduling", "ml_secrets", "ml_lifecycle", "operators", "serving")
+            "schema", "devices", "scheduling", "ml_secrets", "ml_lifecycle", "operators", "serving", "templating",
+            "pod_security")
 
 
 class Hit(NamedTuple):
@@ -29,6 +40,10 @@ class Hit(NamedTuple):
     # literal secrets this hit found: masked on every source line shown for the file (--format full)
     secret: str | tuple[str, ...] | None = None
     severity: Severity | None = None  # lower than the rule's for this finding (KML006: deprecated, not removed)
+    short: str | None = None  # what is wrong in the words of the field (text output); None: the message's first clause
+    level: str | None = None  # the Pod Security Standards level of the control this hit found (baseline, restricted)
+    admission: str | None = None  # the level at which Pod Security Admission forbids it, when not ``level``
+    # (IPC_LOCK: kml-lint reports it at restricted, Kubernetes' baseline already forbids it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +68,7 @@ class RunHit(NamedTuple):
 
     site: Site
     message: str
+    short: str | None = None  # what is wrong, in a few words (text output); None: the message's first clause
 
 
 @dataclass(slots=True)
@@ -65,6 +81,10 @@ class RunContext:
     schemas: bool = True  # schema validation (KML003-KML005, KML007)
     schema_dirs: tuple[str, ...] = ()  # --schema-dir folders, searched before the shipped schemas
     facts: Any = None  # runwide.RunFacts: what the pre-pass found in the run's files (None: nothing)
+    selected: frozenset[str] = frozenset()  # ids of the rules that run: a check defers to a more specific one
+
+    def runs(self, rule_id: str) -> bool:
+        return rule_id in self.selected
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from .. import placeholders
 from ..patterns import matches
 from ..quantity import parse_quantity
 from .images import parse_image
@@ -83,11 +84,9 @@ def image_repository(container: Any) -> str:
     return parse_image(image.strip()).name.lower() if isinstance(image, str) else ""
 
 
-_TEMPLATED = re.compile(r"\{\{.*\}\}|\$\{[^}]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|\$[A-Za-z_]", re.DOTALL)
-
-
 def is_templated(value: str) -> bool:
-    return _TEMPLATED.search(value) is not None
+    """A value someone meant to fill (a placeholder of any syntax): its real value is unknown here."""
+    return placeholders.unknown(value)
 
 
 def int_or_none(value: Any) -> int | None:

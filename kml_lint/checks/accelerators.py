@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from ..findings import Severity
 from ..patterns import matches
 from ..quantity import is_whole, parse_quantity
-from . import Hit, check
+from . import PLATFORM_LIST, Hit, check
 
 _PATTERNS = {"type": "array", "items": {"type": "string"}}
 
@@ -23,6 +24,9 @@ _VENDOR = {
         "taint_keys": {**_PATTERNS, "minItems": 1,
                        "description": "taint keys the vendor's nodes carry; `{resource}` is the resource name"},
         "note": {"type": "string", "description": "added to the message for this vendor"},
+        "platform_tolerates": {"type": "boolean",
+                               "description": "the only platform that offers it adds the toleration itself "
+                                              "(google.com/tpu: GKE): never reported"},
     },
 }
 
@@ -36,8 +40,13 @@ _TOLERATION_PARAMS = {
                       "properties": {"key": {"type": "string"}, "value": {"type": "string"}}},
         },
         "auto_toleration_platforms": {
-            "type": "array", "items": {"type": "string"},
+            **PLATFORM_LIST,
             "description": "platforms that add accelerator tolerations themselves (the rule is silent there)",
+        },
+        "platform_labels": {
+            "type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            "description": "platform -> node label keys (`*` matches any text) whose use in the pod's node selector "
+                           "or node affinity shows the platform it runs on (more specific than the setting)",
         },
     },
     "required": ["vendors"],
@@ -83,8 +92,10 @@ def _tolerates(toleration: Any, key: str, value: str | None) -> bool:
 
 @check("accelerators.missing_toleration", target="pod", params=_TOLERATION_PARAMS)
 def missing_toleration(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hit]:
-    if ctx.platform and ctx.platform in params.get("auto_toleration_platforms", []):
-        return
+    platform, evidence = pod_platform(view, params.get("platform_labels", {}))
+    platform = platform or ctx.platform
+    if platform and platform in params.get("auto_toleration_platforms", []):
+        return  # GKE taints GPU and TPU node pools and adds the matching toleration to pods that request them
     if view.partial:
         return  # the pod's tolerations are completed in another object (a referenced runtime, a templated patch)
     tolerations = view.spec.get("tolerations")
@@ -94,19 +105,55 @@ def missing_toleration(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[
         return
     for vendor in params["vendors"]:
         requested = _first_request(view, vendor)
-        if requested is None:
+        if requested is None or vendor.get("platform_tolerates"):
             continue
         container, resource, pointer = requested
         keys = [key.replace("{resource}", resource) for key in vendor["taint_keys"]]
         if any(_tolerates(t, key, None) for t in tolerations for key in keys):
             continue
         suggestion = keys[0]
-        message = (f"{container.describe()} requests {resource} but no toleration matches the {suggestion} taint "
-                   f"that {vendor['name']} nodes usually carry, so the pod can stay Pending; add "
-                   f"`tolerations: [{{key: {suggestion}, operator: Exists, effect: NoSchedule}}]`")
+        short = f"{container.describe()} requests {resource} but tolerates no {suggestion} taint"
+        if platform:
+            source = f"from {evidence}" if evidence else "the platform setting"
+            where = f"{platform.upper()} ({source})"
+            context = (f"on {where} GPU nodes carry no taint unless the cluster adds one, so the pod schedules as is; "
+                       f"if your {vendor['name']} nodes are tainted, it stays Pending: add "
+                       f"`tolerations: [{{key: {suggestion}, operator: Exists, effect: NoSchedule}}]`")
+            severity = Severity.NOTE
+        else:
+            context = (f"if the {vendor['name']} nodes are tainted, as GKE's and many teams' are, the pod stays "
+                       f"Pending: add `tolerations: [{{key: {suggestion}, operator: Exists, effect: NoSchedule}}]`; "
+                       "if the cluster adds tolerations itself (GKE) or its GPU nodes carry no taint (EKS, AKS and "
+                       "self-managed pools by default), say so with the `platform` setting (gke, eks, aks)")
+            severity = None
         if vendor.get("note"):
-            message += f" ({vendor['note']})"
-        yield Hit(pointer, message)
+            context += f" ({vendor['note']})"
+        yield Hit(pointer, f"{short}; {context}", short=short, severity=severity)
+
+
+def pod_platform(view: Any, labels: dict[str, list[str]]) -> tuple[str | None, str | None]:
+    """(platform, the label key that shows it) from the pod's node selector and node affinity, or (None, None)."""
+    if not labels:
+        return None, None
+    keys = [key for key in _mapping(view.spec.get("nodeSelector")) if isinstance(key, str)]
+    node_affinity = _mapping(_mapping(view.spec.get("affinity")).get("nodeAffinity"))
+    required = _mapping(node_affinity.get("requiredDuringSchedulingIgnoredDuringExecution")).get("nodeSelectorTerms")
+    terms = list(required) if isinstance(required, list) else []
+    preferred = node_affinity.get("preferredDuringSchedulingIgnoredDuringExecution")
+    terms += [_mapping(item).get("preference") for item in (preferred if isinstance(preferred, list) else [])]
+    for term in terms:
+        expressions = _mapping(term).get("matchExpressions")
+        keys += [_mapping(e).get("key") for e in (expressions if isinstance(expressions, list) else [])
+                 if isinstance(_mapping(e).get("key"), str)]
+    for key in keys:
+        for platform, patterns in labels.items():
+            if matches(key, patterns):
+                return platform, key
+    return None, None
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _first_request(view: Any, vendor: dict[str, Any]) -> tuple[Any, str, str] | None:

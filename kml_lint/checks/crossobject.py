@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from ..objects import K8sObject
 from ..workloads import _expand, builtin_table
 from . import RunHit, Site, check
+from .devices import _distance
 
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 _PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
@@ -335,6 +336,9 @@ class _Labels:
 
     def __init__(self) -> None:
         self.index: dict[tuple[str, str], set[int]] = {}
+        self.keys: dict[str, set[int]] = {}  # label key -> templates that carry it (any value)
+        self.by_value: dict[str, set[str]] = {}  # label value -> keys it appears under (near-miss keys)
+        self.templates: dict[int, Labels] = {}
         self.any_labels = False  # an operator labels some of these pods itself: they may match anything
         self._next = 0
 
@@ -343,8 +347,28 @@ class _Labels:
             self.any_labels = True
             return
         self._next += 1
+        self.templates[self._next] = labels
         for pair in labels:
             self.index.setdefault(pair, set()).add(self._next)
+            self.keys.setdefault(pair[0], set()).add(self._next)
+            self.by_value.setdefault(pair[1], set()).add(pair[0])
+
+    def near_miss(self, selector: Labels) -> str | None:
+        """Evidence that the selected pods should be here: a template carrying every key of the selector (with
+        other values), or a label with a selector value under a key one or two letters away (a typo)."""
+        common: set[int] | None = None
+        for key, _ in selector:
+            common = set(self.keys.get(key, ())) if common is None else common & self.keys.get(key, set())
+            if not common:
+                break
+        if common:
+            labels = dict(self.templates[min(common)])
+            return ", ".join(f"{key}={labels[key]}" for key, _ in selector)
+        for key, value in selector:
+            for other in sorted(self.by_value.get(value, ())):
+                if other != key and _distance(other, key) <= 2:
+                    return f"{other}={value}"
+        return None
 
     def selects(self, selector: Labels) -> bool:
         if self.any_labels:
@@ -383,6 +407,17 @@ class _PodIndex:
     def beside(self, path: str) -> bool:
         return os.path.dirname(path) in self.by_folder
 
+    def near_miss(self, path: str, namespace: str | None, selector: Labels) -> str | None:
+        """A near-miss label among the pod templates of the same folder or namespace (see ``_Labels``)."""
+        pools = [self.by_folder.get(os.path.dirname(path))]
+        if namespace is not None:
+            pools.append(self.by_namespace.get(namespace))
+        for pool in pools:
+            found = pool.near_miss(selector) if pool is not None else None
+            if found:
+                return found
+        return None
+
     def selects(self, path: str, namespace: str | None, selector: Labels) -> bool:
         folder = os.path.dirname(path)
         if namespace is None:
@@ -399,11 +434,15 @@ def _finish_service(facts: list[Any], params: dict[str, Any]) -> Iterator[RunHit
             continue  # no pod template beside it (same file or folder): its workload is linted elsewhere
         if pods.selects(service.site.path, service.namespace, service.selector):
             continue
+        near = pods.near_miss(service.site.path, service.namespace, service.selector)
+        if near is None:
+            continue  # no evidence the pods belong here: an operator may create them from an object elsewhere
         shown = ", ".join(f"{key}={value}" for key, value in service.selector)
         yield RunHit(service.site,
-                     f"selects pods labelled {shown}, but no pod template in the files linted together carries these "
-                     "labels, so the Service has no endpoints and every request to it fails; fix the selector or the "
-                     "pod template's labels (or lint the workload together with its Service)")
+                     f"selects pods labelled {shown}, but the pod templates beside it carry {near} and none carries "
+                     "all of these labels in its namespace, so the Service has no endpoints and every request to it "
+                     "fails; fix the selector or the pod template's labels",
+                     f"selects {shown}, which no nearby pod carries (they have {near})")
 
 
 @check("crossobject.service_selects_nothing", target="run", params=_SERVICE_PARAMS, finish=_finish_service)

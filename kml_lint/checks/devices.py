@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from . import Hit, check
+from . import PLATFORM_LIST, Hit, check
 from ._common import PATTERNS, is_templated, mapping, matches
 
 # -- KML203: NVIDIA_VISIBLE_DEVICES ------------------------------------------------------------------
@@ -18,8 +18,8 @@ _VISIBLE_PARAMS = {
         "infra_images": {**PATTERNS, "description": "images of device plugins, drivers and exporters (exempt)"},
         "infra_namespaces": {**PATTERNS, "description": "namespaces of GPU infrastructure (exempt)"},
         "exempt_kinds": {**PATTERNS, "description": "kinds that are node agents (group/Kind)"},
-        "quiet_platforms": {**PATTERNS, "description": "platforms whose GPU nodes ignore the variable (their device "
-                                                       "plugin mounts devices without the NVIDIA container runtime)"},
+        "quiet_platforms": {**PLATFORM_LIST, "description": "platforms whose GPU nodes ignore the variable (their "
+                            "device plugin mounts devices without the NVIDIA container runtime)"},
     },
     "required": ["variables"],
 }
@@ -55,7 +55,8 @@ def visible_devices_env(ctx: Any, view: Any, container: Any, params: dict[str, A
                   f"env {entry['name']}={text} makes the NVIDIA container runtime expose "
                   f"{'every GPU of the node' if text.lower() == 'all' else 'GPUs ' + text} to this container, whatever "
                   "the scheduler allocated: it can use (and crash) other pods' GPUs; remove it and request GPUs in "
-                  "resources.limits (set it to `none` for a pod that must see no GPU)", at="value")
+                  "resources.limits (set it to `none` for a pod that must see no GPU)", at="value",
+                  short=f"env {entry['name']}={text} exposes GPUs the scheduler did not allocate")
 
 
 # -- KML204: unknown or misspelled accelerator resource names ---------------------------------------------

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .. import placeholders
 from ..patterns import matches
-from . import Hit, check
-
-_TEMPLATE_MARKERS = ("{{", "$(", "${")
+from . import PLATFORM_LIST, Hit, check
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,12 +33,10 @@ def parse_image(reference: str) -> ImageRef:
     return ImageRef(rest, None, digest or None)
 
 
-_SHELL_VARIABLE = re.compile(r"\$[A-Za-z_]")
-
-
 def is_unresolved(reference: str) -> bool:
-    """Templated references (Helm, Argo, env expansion, envsubst's $IMAGE) cannot be judged until rendered."""
-    return any(marker in reference for marker in _TEMPLATE_MARKERS) or _SHELL_VARIABLE.search(reference) is not None
+    """Placeholders (Helm, Argo, env expansion, envsubst's $IMAGE, <image>, YOUR_REGISTRY/...) are unknown values:
+    they cannot be judged until filled (KML009 reports the unfilled ones)."""
+    return placeholders.unknown(reference)
 
 
 _PARAMS = {
@@ -97,7 +93,7 @@ def pull_always_with_digest(ctx: Any, view: Any, container: Any, params: dict[st
 _NEVER_PARAMS = {
     "properties": {
         "single_node_platforms": {
-            "type": "array", "items": {"type": "string"},
+            **PLATFORM_LIST,
             "description": "platforms (`--platform`) that run a single node, where images are loaded by hand "
                            "(kind, minikube): the rule is silent there",
         },

@@ -32,6 +32,12 @@ _SHM_PARAMS = {
         "training_traits": {**PATTERNS, "description": "pod traits (workloads.yaml) of batch or training pods"},
         "ml_images": {**PATTERNS, "description": "image repositories (`*` wildcards) of ML frameworks and servers: "
                                                  "a long-running multi-accelerator pod is judged only with one"},
+        "process_counts": {**PATTERNS, "description": "regular expressions whose first group is a count of worker "
+                                                      "processes (DataLoader workers, launcher processes per node): "
+                                                      "evidence of shared-memory use when above zero (one, for "
+                                                      "launchers: see `several_processes`)"},
+        "several_processes": {**PATTERNS, "description": "the `process_counts` expressions that count processes "
+                                                         "of a launcher (shared memory from two on)"},
     },
     "required": ["accelerators", "min_accelerators"],
 }
@@ -72,9 +78,8 @@ def missing_shm(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hit]:
     if accelerators >= params["min_accelerators"] and ml_pod:
         why = (f"the pod uses {accelerators:f} accelerators (NCCL and the framework's worker processes exchange "
                "data through shared memory)")
-    elif pytorch and training:
-        why = ("it is a PyTorch training pod (DataLoader workers pass every batch through it, and NCCL uses it "
-               "between processes)")
+    elif pytorch and training and (evidence := _shm_evidence(main, accelerators, params)):
+        why = f"it is a PyTorch training pod with {evidence}, which exchange data through shared memory"
     else:
         return
     subject = next((c for c in main if container_accelerators(c, params)), None) or (launching or main or [None])[0]
@@ -84,7 +89,24 @@ def missing_shm(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hit]:
     yield Hit(where,
               f"no memory-backed volume at /dev/shm, and {why}: container runtimes give a pod 64 MiB of shared "
               "memory, so training fails with 'bus error' or NCCL shared-memory errors; mount an emptyDir "
-              "{medium: Memory, sizeLimit: 16Gi} at /dev/shm (and count it in the memory limit)")
+              "{medium: Memory, sizeLimit: 16Gi} at /dev/shm (and count it in the memory limit)",
+              short="no memory-backed volume at /dev/shm (the runtime gives 64 MiB)")
+
+
+def _shm_evidence(main: list[Any], accelerators: Any, params: dict[str, Any]) -> str | None:
+    """What shows that a PyTorch training pod uses shared memory: accelerators, DataLoader worker processes, or a
+    launcher with several processes. None without evidence (PyTorch's DataLoader runs no workers by default)."""
+    if accelerators > 0:
+        return f"{accelerators:f} accelerator{'s' if accelerators != 1 else ''} (NCCL)"
+    several = set(params.get("several_processes", []))
+    for container in main:
+        line = command_line(container)
+        for pattern in params.get("process_counts", []):
+            for match in compiled_regexes((pattern,))[0].finditer(line):
+                count = int_or_none(match.group(1))
+                if count is not None and count >= (2 if pattern in several else 1):
+                    return f"{count} worker processes ({match.group(0).strip()})"
+    return None
 
 
 # -- KML602: the container the Kubeflow training operator looks for ---------------------------------------------
@@ -215,8 +237,10 @@ def ray_container_resources(ctx: Any, view: Any, params: dict[str, Any]) -> Iter
     where = ray.ptr("resources", "limits") if limits else (ray.ptr("resources") if "resources" in ray.data
                                                            else ray.pointer)
     what = " and no ".join("CPU limit or request" if r == "cpu" else f"{r} limit" for r in missing)
+    name = f"{ray.describe()} (containers[0], the one KubeRay runs Ray in)"
     yield Hit(where,
-              f"the Ray container has no {what}: KubeRay derives what `ray start` advertises from them, so Ray "
+              f"{name} has no {what}: KubeRay derives what `ray start` advertises from them, so Ray "
               f"assumes the whole machine's {' and '.join('CPUs' if r == 'cpu' else r for r in missing)}, places "
               "more tasks and objects on the pod than it may use, and is throttled or OOM-killed mid-job; set "
-              "resources.limits (equal to the requests) on the Ray container")
+              f"resources.limits (equal to the requests) on {ray.describe()}, or move the Ray container first if "
+              "containers[0] is a sidecar", short=f"{ray.describe()} (containers[0], the Ray container) has no {what}")

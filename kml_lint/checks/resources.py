@@ -26,6 +26,14 @@ _ADVICE = {
 
 
 _DISPLAY = {"cpu": "CPU"}
+_REQUESTS_RULE = "KML102"  # reports a container with no resources at all; the limit rules then stay silent
+
+
+def _bare(container: Any) -> bool:
+    """No CPU or memory in requests or limits (False when an operator sizes the container or it is decided
+    elsewhere)."""
+    return all(container.declares(section, name) is False for section in ("requests", "limits")
+               for name in ("cpu", "memory"))
 
 
 @check("resources.missing", target="container", params=_PARAMS)
@@ -35,6 +43,8 @@ def missing_resources(ctx: Any, view: Any, container: Any, params: dict[str, Any
     For requests, a limit counts: Kubernetes copies a limit into an absent request.
     """
     section = params["section"]
+    if section == "limits" and ctx.run.runs(_REQUESTS_RULE) and _bare(container):
+        return  # no resources at all: one cause, one finding (the requests rule names it)
     missing = []
     for resource in params["resources"]:
         # Container-shaped blocks of custom resources: the operator may size the container itself (Spark's
@@ -49,6 +59,12 @@ def missing_resources(ctx: Any, view: Any, container: Any, params: dict[str, Any
     if not missing:
         return
     where = container.ptr("resources") if "resources" in container.data else container.pointer
+    if section == "requests" and _bare(container):
+        yield Hit(where, "sets no CPU or memory request or limit; set resources.requests.cpu and .memory from observed "
+                         "usage so the scheduler places the pod on a node that fits it, and resources.limits.memory "
+                         "so a leak is OOM-killed in its own cgroup instead of evicting the node's other pods",
+                  short="no CPU or memory request or limit")
+        return
     names = " and ".join(f"{_DISPLAY.get(name, name)} {section[:-1]}" for name in missing)
     if len(missing) == 1 and (section, missing[0]) in _ADVICE:
         advice = _ADVICE[(section, missing[0])]

@@ -71,7 +71,8 @@ def queued_without_requests(ctx: Any, view: Any, params: dict[str, Any]) -> Iter
         yield Hit(where,
                   f"the workload is queued (label {label}) but {names}: Kueue admits workloads by their requests, "
                   "so what they do not request is never counted against the ClusterQueue's quota and the pods may "
-                  "not fit where they are placed; set resources.requests for every container")
+                  "not fit where they are placed; set resources.requests for every container",
+                  short=f"queued by Kueue but {names.split('; ')[0]}")
         return
     selector = view.spec.get("nodeSelector")
     selected = [key for key in selector if matches(key, params.get("accelerator_node_labels", []))] \
@@ -80,4 +81,5 @@ def queued_without_requests(ctx: Any, view: Any, params: dict[str, Any]) -> Iter
         yield Hit(view.spec_ptr("nodeSelector", selected[0]),
                   f"the workload is queued (label {label}) and selects accelerator nodes ({selected[0]}) but requests "
                   "no accelerator: Kueue meters only requested resources, so the GPUs it will use are outside any "
-                  "quota; request them in resources.limits")
+                  "quota; request them in resources.limits",
+                  short=f"queued by Kueue and selects accelerator nodes ({selected[0]}) but requests no accelerator")

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..credentials import PREFILTER, find_credentials, is_placeholder, mask
-from ..objects import K8sObject
+from ..objects import K8sObject, resolve_pointer
+from ..placeholders import names_itself
 from . import Hit, check
 
 _NAME_PARAMS = {
@@ -72,8 +73,8 @@ def literal_env(ctx: Any, view: Any, container: Any, params: dict[str, Any]) -> 
         if not isinstance(name, str) or value is None or isinstance(value, (dict, list)):
             continue
         text = value if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
-        if is_placeholder(text):
-            continue
+        if is_placeholder(text) or names_itself(name, text):
+            continue  # a placeholder stands for the value: KML009 reports it
         suffix = credential_name(name, suffixes, known)
         if suffix is None:
             continue
@@ -81,6 +82,8 @@ def literal_env(ctx: Any, view: Any, container: Any, params: dict[str, Any]) -> 
             continue  # GOOGLE_APPLICATION_CREDENTIALS=/var/secrets/key.json names a file, not a secret
         if text.strip().lower() in _BOOLEAN_LIKE and flag_words.intersection(_words(name)):
             continue  # MYSQL_ALLOW_EMPTY_PASSWORD=yes switches a feature on
+        if ctx.run.runs("KML402") and PREFILTER.search(text) and find_credentials(text):
+            continue  # a known format (hf_..., AKIA...): KML402 reports it, naming the format; one leak, one finding
         yield Hit(f"{container.pointer}/env/{index}/value",
                   f"env {name} holds a literal credential ({mask(text)}); anyone who can read the manifest or the "
                   "pod can read it: put it in a Secret, reference it with valueFrom.secretKeyRef, and rotate it",
@@ -112,9 +115,22 @@ def credential_format(ctx: Any, obj: K8sObject, params: dict[str, Any]) -> Itera
                 labels = list(dict.fromkeys(m.label for m in matches))
                 shown = ", ".join(_describe(label, matches) for label in labels)
                 field = _dotted(pointer[len(obj.base):])
+                short = f"{_env_name(obj, pointer) or field} holds {shown}"
                 yield Hit(pointer, f"{field} holds {shown}; treat it as leaked: revoke it and load it from a "
                                    "Secret instead of writing it into the manifest", at="value",
-                          secret=tuple(m.secret for m in matches))
+                          secret=tuple(m.secret for m in matches), short=short)
+
+
+_ENV_VALUE = re.compile(r"/env/\d+/value$")
+
+
+def _env_name(obj: K8sObject, pointer: str) -> str | None:
+    """``env HF_TOKEN`` for the value of an env entry (how people name it), else None."""
+    if not _ENV_VALUE.search(pointer):
+        return None
+    entry = resolve_pointer(obj.document.data, pointer.rsplit("/", 1)[0])
+    name = entry.get("name") if isinstance(entry, dict) else None
+    return f"env {name}" if isinstance(name, str) and name else None
 
 
 def _dotted(pointer: str) -> str:

@@ -6,8 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+from ..findings import Severity
 from ..objects import K8sObject
-from . import Hit, RunHit, Site, check
+from . import PLATFORM_LIST, Hit, RunHit, Site, check
+
+BASELINE, RESTRICTED = "baseline", "restricted"  # Pod Security Standards levels of the controls (Hit.level)
 
 _NO_PARAMS: dict[str, Any] = {"properties": {}}
 _STRINGS = {"type": "array", "items": {"type": "string"}}
@@ -62,7 +65,8 @@ def privileged(ctx: Any, view: Any, container: Any, params: dict[str, Any]) -> I
                   "GPUs, not only the ones the device plugin allocated), so whoever controls the process controls "
                   "the node; remove privileged: true, request accelerators through resources.limits (nvidia.com/gpu) "
                   "and add only the capability the workload needs (IPC_LOCK for RDMA); node agents such as device "
-                  "plugins and drivers are the exception: suppress the finding with a reason there")
+                  "plugins and drivers are the exception: suppress the finding with a reason there",
+                  short="runs privileged (every capability and every device of the node)", level=BASELINE)
 
 
 @check("security.privilege_escalation", target="container", params=_NO_PARAMS)
@@ -77,12 +81,14 @@ def privilege_escalation(ctx: Any, view: Any, container: Any, params: dict[str, 
     if value is True:
         yield Hit(container.ptr("securityContext", "allowPrivilegeEscalation"),
                   "sets allowPrivilegeEscalation: true, so a setuid binary (sudo, su, ping on some images) can turn "
-                  "a compromised process into root inside the container; set it to false")
+                  "a compromised process into root inside the container; set it to false",
+                  short="sets allowPrivilegeEscalation: true", level=RESTRICTED)
     else:
         yield Hit(container.ptr("securityContext", "allowPrivilegeEscalation"),
                   "does not set allowPrivilegeEscalation: false, and Kubernetes allows escalation by default, so a "
                   "setuid binary (sudo, su) can turn a compromised process into root inside the container; set "
-                  "securityContext.allowPrivilegeEscalation: false")
+                  "securityContext.allowPrivilegeEscalation: false",
+                  short="does not set allowPrivilegeEscalation: false", level=RESTRICTED)
 
 
 # -- running as root --------------------------------------------------------------------------------
@@ -129,18 +135,21 @@ def run_as_root(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hit]:
                       f"{container.describe()} may run as root: neither it nor the pod sets runAsNonRoot: true or a "
                       "non-zero runAsUser, so the image's USER decides (most CUDA, PyTorch and Jupyter images run as "
                       "root), and root in a container is one kernel bug away from root on a GPU node; set "
-                      "securityContext.runAsNonRoot: true with runAsUser: 1000 (or the UID your image expects)")
+                      "securityContext.runAsNonRoot: true with runAsUser: 1000 (or the UID your image expects)",
+                      short=f"{container.describe()} may run as root (no runAsNonRoot: true)", level=RESTRICTED)
             continue
         if from_pod:
             inherited.setdefault(where, (problem, []))[1].append(container)
         else:
             yield Hit(where, f"{container.describe()}: {problem}; a compromised process is root in the container and "
                              "one kernel bug away from root on the node: set runAsNonRoot: true and a non-zero "
-                             "runAsUser (1000, or the UID your image expects)")
+                             "runAsUser (1000, or the UID your image expects)",
+                      short=f"{container.describe()}: {problem}", level=RESTRICTED)
     for where, (problem, containers) in inherited.items():
         yield Hit(where, f"the pod's {problem} for {_names(containers)} (no container overrides it); a compromised "
                          "process is root in the container and one kernel bug away from root on the node: set "
-                         "runAsNonRoot: true and a non-zero runAsUser (1000, or the UID your image expects)")
+                         "runAsNonRoot: true and a non-zero runAsUser (1000, or the UID your image expects)",
+                  short=f"the pod's {problem} for {_names(containers)}", level=RESTRICTED)
 
 
 # -- read-only root file system ---------------------------------------------------------------------
@@ -164,7 +173,13 @@ def writable_root_filesystem(ctx: Any, view: Any, container: Any, params: dict[s
 
 _CAP_PARAMS = {
     "properties": {
-        "allowed": {**_STRINGS, "description": "capabilities a container may add (without the CAP_ prefix)"},
+        "allowed": {**_STRINGS, "description": "capabilities a container may add at the baseline level (without the "
+                                               "CAP_ prefix): the Pod Security Standards list"},
+        "exceptions": {**_STRINGS, "description": "capabilities kml-lint allows at the baseline level although Pod "
+                                                  "Security Admission's baseline forbids them (IPC_LOCK, for RDMA): "
+                                                  "reported at restricted, and where a namespace's label forbids "
+                                                  "them"},
+        "restricted_allowed": {**_STRINGS, "description": "capabilities a container may add at the restricted level"},
     },
     "required": ["allowed"],
 }
@@ -187,14 +202,25 @@ _CAP_RISK = {
 def added_capabilities(ctx: Any, view: Any, container: Any, params: dict[str, Any]) -> Iterator[Hit]:
     if is_windows(view) or is_privileged(container):
         return  # a privileged container has every capability anyway (KML801)
-    allowed = {cap for item in params["allowed"] if (cap := _cap(item))}
+    exceptions = {cap for item in params.get("exceptions", []) if (cap := _cap(item))}
+    allowed = {cap for item in params["allowed"] if (cap := _cap(item))} | exceptions
+    restricted = {cap for item in params.get("restricted_allowed", ["NET_BIND_SERVICE"]) if (cap := _cap(item))}
     for index, cap in _capability_list(container, "add"):
+        where = container.ptr("securityContext", "capabilities", "add", str(index))
+        if cap in restricted:
+            continue
         if cap in allowed:
+            yield Hit(where, f"adds the {cap} capability; the restricted level allows adding only "
+                             f"{', '.join(sorted(restricted))}: remove it, or keep it and suppress the finding "
+                             "with the reason (IPC_LOCK for RDMA)", at="value",
+                      short=f"adds {cap}, outside the restricted level's {', '.join(sorted(restricted))}",
+                      level=RESTRICTED, admission=BASELINE if cap in exceptions else None)
             continue
         risk = _CAP_RISK.get(cap, "a kernel privilege outside the set Kubernetes' baseline policy allows")
-        yield Hit(container.ptr("securityContext", "capabilities", "add", str(index)),
-                  f"adds the {cap} capability: {risk}; remove it, or if the workload truly needs it, run it in a "
-                  "namespace reserved for such workloads and suppress the finding with the reason", at="value")
+        yield Hit(where, f"adds the {cap} capability: {risk}; remove it, or if the workload truly needs it, run it "
+                         "in a namespace reserved for such workloads and suppress the finding with the reason",
+                  at="value",
+                  short=f"adds the {cap} capability, outside the baseline level", level=BASELINE)
 
 
 _DROP_PARAMS = {
@@ -215,6 +241,14 @@ def capabilities_not_dropped(ctx: Any, view: Any, container: Any, params: dict[s
     if "ALL" in dropped:
         return
     added = {cap for _, cap in _capability_list(container, "add")}
+    if "ALL" in {_cap(item) for item in params["must_drop"]}:
+        yield Hit(container.ptr("securityContext", "capabilities", "drop"),
+                  "does not drop ALL capabilities: the container runtime grants a default set (NET_RAW among them: "
+                  "raw sockets let a compromised process spoof packets and poison ARP or DNS for other pods on the "
+                  "node), and the restricted level requires capabilities.drop: [ALL]; set it and add back only "
+                  "NET_BIND_SERVICE if the process listens below port 1024",
+                  short="does not drop ALL capabilities", level=RESTRICTED)
+        return
     missing = [cap for item in params["must_drop"] if (cap := _cap(item)) and cap not in dropped and cap not in added]
     if not missing:
         return  # what is left was added on purpose: KML805 reports it
@@ -222,7 +256,8 @@ def capabilities_not_dropped(ctx: Any, view: Any, container: Any, params: dict[s
     yield Hit(container.ptr("securityContext", "capabilities", "drop"),
               f"does not drop {names}, which the container runtime grants by default (raw sockets let a compromised "
               "process spoof packets and poison ARP or DNS for other pods on the node); set "
-              "securityContext.capabilities.drop: [ALL] and add back only what the workload needs")
+              "securityContext.capabilities.drop: [ALL] and add back only what the workload needs",
+              short=f"does not drop {names}", level=RESTRICTED)
 
 
 # -- seccomp ----------------------------------------------------------------------------------------
@@ -230,7 +265,8 @@ def capabilities_not_dropped(ctx: Any, view: Any, container: Any, params: dict[s
 _SECCOMP_PARAMS = {
     "properties": {
         "default_profile_platforms": {
-            **_STRINGS, "description": "platforms whose nodes apply RuntimeDefault to every pod (the rule is silent)"},
+            **PLATFORM_LIST,
+            "description": "platforms whose nodes apply RuntimeDefault to every pod (the rule is silent)"},
     },
 }
 _POD_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod"
@@ -267,7 +303,8 @@ def seccomp_profile(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hit
         if own == "Unconfined":
             yield Hit(container.ptr("securityContext", "seccompProfile", "type"),
                       f"{container.describe()} sets seccompProfile Unconfined, so it may make any system call, "
-                      "including the rarely used ones most kernel exploits need; use type: RuntimeDefault")
+                      "including the rarely used ones most kernel exploits need; use type: RuntimeDefault",
+                      short=f"{container.describe()} sets seccompProfile Unconfined", level=BASELINE)
         elif own is None and pod_profile == "Unconfined":
             inherit_unconfined.append(container)
         elif own is None and pod_profile is None:
@@ -275,12 +312,14 @@ def seccomp_profile(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hit
     if inherit_unconfined:
         yield Hit(pod_ptr + "/type", f"the pod's seccompProfile Unconfined applies to {_names(inherit_unconfined)}, "
                                      "so they may make any system call, including the rarely used ones most kernel "
-                                     "exploits need; use type: RuntimeDefault")
+                                     "exploits need; use type: RuntimeDefault",
+                  short=f"the pod's seccompProfile Unconfined applies to {_names(inherit_unconfined)}", level=BASELINE)
     if unset:
         yield Hit(pod_ptr, f"no seccompProfile for {_names(unset)}: unless the nodes' kubelet runs with "
                            "--seccomp-default, they run without a system-call filter, so kernel exploits that need "
                            "rare system calls stay open; set securityContext.seccompProfile.type: RuntimeDefault on "
-                           "the pod")
+                           "the pod", short=f"no seccompProfile for {_names(unset)}", level=RESTRICTED,
+                  severity=Severity.NOTE)
 
 
 # -- host namespaces, host paths, host ports --------------------------------------------------------
@@ -293,7 +332,8 @@ def host_network(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hit]:
                   "hostNetwork: true puts the pod on the node's network: it can bind any node port, see other pods' "
                   "traffic on the node's interfaces and bypass NetworkPolicies, and two replicas on one node collide "
                   "on their ports; for NCCL or RDMA bandwidth request the interfaces through the RDMA or SR-IOV device "
-                  "plugin (or a Multus network) instead; node agents are the exception: suppress with a reason")
+                  "plugin (or a Multus network) instead; node agents are the exception: suppress with a reason",
+                  short="hostNetwork: true puts the pod on the node's network", level=BASELINE)
 
 
 @check("security.host_pid", target="pod", params=_NO_PARAMS)
@@ -302,7 +342,8 @@ def host_pid(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hit]:
         yield Hit(view.spec_ptr("hostPID"),
                   "hostPID: true lets the pod see and signal every process of the node and read their environment "
                   "(other pods' tokens and keys); remove it (to let containers of one pod see each other, use "
-                  "shareProcessNamespace: true); node agents are the exception: suppress with a reason")
+                  "shareProcessNamespace: true); node agents are the exception: suppress with a reason",
+                  short="hostPID: true shows the pod every process of the node", level=BASELINE)
 
 
 @check("security.host_ipc", target="pod", params=_NO_PARAMS)
@@ -312,7 +353,7 @@ def host_ipc(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hit]:
                   "hostIPC: true shares the node's shared memory and semaphores with the pod, so it can read or "
                   "corrupt other pods' shared memory; if it is there for NCCL or PyTorch DataLoader workers (the "
                   "copy of docker's --ipc=host), mount an emptyDir with medium: Memory (and a sizeLimit) at /dev/shm "
-                  "instead")
+                  "instead", short="hostIPC: true shares the node's shared memory with the pod", level=BASELINE)
 
 
 _HOST_PATH_PARAMS = {
@@ -321,6 +362,10 @@ _HOST_PATH_PARAMS = {
                     "description": "container-runtime sockets: a hostPath at one of them or a folder above one"},
         "device_paths": {**_STRINGS, "description": "host paths (`*` matches any text) that reach accelerators "
                                                     "the device plugin should hand out instead"},
+        "gpu_sharing_paths": {**_STRINGS, "description": "host paths (`*` matches any text) that GPU-sharing "
+                                                         "clients must share with a daemon of the node (the NVIDIA "
+                                                         "MPS pipe and shared-memory folders): kept, reported as a "
+                                                         "note"},
     },
     "required": ["sockets"],
 }
@@ -381,7 +426,8 @@ def runtime_socket(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hit]
         yield Hit(view.spec_ptr("volumes", index, "hostPath"),
                   f"mounts {what}: whoever can write to it can start a privileged container on the node, which is "
                   "root on the node; build images with a daemonless builder (BuildKit rootless, Kaniko) and read "
-                  "node metadata through the Kubernetes API instead")
+                  "node metadata through the Kubernetes API instead",
+                  short=f"mounts {what}", level=BASELINE)
 
 
 @check("security.host_path", target="pod", params=_HOST_PATH_PARAMS)
@@ -390,7 +436,7 @@ def host_path(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hit]:
 
     for index, path, volume in _host_paths(view):
         if socket_reached(path, params["sockets"]):
-            continue  # KML814 reports it as an error
+            continue  # KML814 reports it (one finding, not two)
         writable = _writable(view, volume)
         where = view.spec_ptr("volumes", index, "hostPath")
         if path == "/":
@@ -398,7 +444,17 @@ def host_path(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hit]:
                              f"{'' if writable else ' read-only'}: the pod can read every file of the node, including "
                              "other pods' secrets and the container runtime's socket"
                              f"{', and change them' if writable else ''}; mount only the folders it needs, read-only, "
-                             "or suppress the finding with a reason for a node agent (drivers, device plugins)")
+                             "or suppress the finding with a reason for a node agent (drivers, device plugins)",
+                      short="mounts the node's whole root file system (hostPath /)", level=BASELINE)
+            continue
+        if any(fnmatchcase(path, pattern) for pattern in params.get("gpu_sharing_paths", [])):
+            yield Hit(where, f"mounts the node's {path} (hostPath), a GPU-sharing path: NVIDIA MPS clients must share "
+                             "it with the node's MPS control daemon, so keep it; it is still a hostPath, which the "
+                             "baseline level forbids: run the pod in a namespace whose Pod Security level allows "
+                             "it, or let the NVIDIA device plugin's MPS sharing (sharing.mps) provide the GPU "
+                             "instead of mounting the daemon's folders yourself",
+                      short=f"mounts {path} (hostPath) for NVIDIA MPS GPU sharing", level=BASELINE,
+                      severity=Severity.NOTE)
             continue
         if any(fnmatchcase(path, pattern) for pattern in params.get("device_paths", [])):
             advice = ("to reach GPUs or RDMA devices, request them through the device plugin (nvidia.com/gpu, "
@@ -409,7 +465,8 @@ def host_path(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hit]:
         access = ("read and change the node's files there (a writable host folder such as /etc or /var/lib/kubelet "
                   "is root on the node)") if writable else "read the node's files there"
         yield Hit(where, f"mounts the node's {path} (hostPath){'' if writable else ' read-only'}: the pod can "
-                         f"{access}, and it only works on nodes that have that path; {advice}")
+                         f"{access}, and it only works on nodes that have that path; {advice}",
+                  short=f"mounts the node's {path} (hostPath){'' if writable else ' read-only'}", level=BASELINE)
 
 
 @check("security.host_port", target="container", params=_NO_PARAMS)
@@ -423,7 +480,7 @@ def host_port(ctx: Any, view: Any, container: Any, params: dict[str, Any]) -> It
             yield Hit(container.ptr("ports", str(index), "hostPort"),
                       f"binds hostPort {number} on the node: only one such pod fits on a node (other replicas stay "
                       "Pending) and the port is reachable from outside the cluster network; expose it through a "
-                      "Service instead")
+                      "Service instead", short=f"binds hostPort {number} on the node", level=BASELINE)
 
 
 # -- service accounts -------------------------------------------------------------------------------

@@ -25,6 +25,9 @@ class RenderOptions:
     show_suppressed: bool = False
     quiet: bool = False  # findings only, no summary
     statistics: bool = False  # counts per rule instead of the findings
+    fail_on: str = "error"  # junit: findings at or above it are failures, the others are output
+    sarif_max_results: int = 25_000  # sarif: results beyond it are left out, the least severe first
+    width: int | None = None  # full: wrap to this many columns (None: the terminal's width, else 100)
     unsafe_fixes: bool = False  # --unsafe-fixes: unsafe fixes count as available (marked, summed)
 
 

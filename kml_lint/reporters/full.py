@@ -1,9 +1,13 @@
-"""``--format full``: each finding with its source line, a caret under the column and how to fix it in one
-line (as ruff and rustc show them), then a table of counts by rule. Secrets on shown lines are masked."""
+"""``--format full``: each finding with its source line, a caret under the column and how to fix it (the first
+sentence of the rule's remediation, whole, wrapped to the terminal), as ruff and rustc show them, then a table
+of counts by rule. Secrets on shown lines are masked."""
 
 from __future__ import annotations
 
 import re
+import shutil
+import textwrap
+from typing import Any
 
 import click
 
@@ -15,10 +19,19 @@ from .text import COLORS, TextReporter, fix_hint, headline, statistics, summary_
 _SENTENCE = re.compile(r"(?<=[.!?])\s")
 
 
-def one_line(text: str, limit: int = 160) -> str:
+FIX = "  = fix: "
+NARROWEST = 40  # below this, wrapping would leave a word or two per line
+
+
+def first_sentence(text: str) -> str:
     """The first sentence of a rule's remediation, on one line."""
-    first = _SENTENCE.split(" ".join(text.split()), maxsplit=1)[0]
-    return first if len(first) <= limit else first[: limit - 1] + "…"
+    return _SENTENCE.split(" ".join(text.split()), maxsplit=1)[0]
+
+
+def fix_lines(text: str, width: int) -> list[str]:
+    """``= fix: ...`` wrapped to ``width`` columns between words (a word longer than a line stays whole)."""
+    return textwrap.wrap(text, width=max(width, NARROWEST), initial_indent=FIX, subsequent_indent=" " * len(FIX),
+                         break_long_words=False, break_on_hyphens=False)
 
 
 def snippet(finding: Finding, color: bool) -> list[str]:
@@ -36,16 +49,22 @@ def snippet(finding: Finding, color: bool) -> list[str]:
 
 
 class FullReporter(TextReporter):
+    gap = ""  # every finding already ends with a blank line
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.fixes = {rule.id: first_sentence(rule.remediation) for rule in self.rules}
+        self.width = self.options.width or shutil.get_terminal_size((100, 24)).columns
+
     def file(self, result: FileResult) -> None:
         if self.options.statistics:
             return
-        fixes = {rule.id: one_line(rule.remediation) for rule in self.rules}
         for finding in self.shown(result):
-            lines = [headline(finding, self.options.color, self.options.unsafe_fixes),
+            lines = [headline(finding, self.options.color, full=True, unsafe_fixes=self.options.unsafe_fixes),
                      *snippet(finding, self.options.color)]
-            if finding.rule_id in fixes:
-                fix = f"  = fix: {fixes[finding.rule_id]}"
-                lines.append(click.style(fix, fg="green") if self.options.color else fix)
+            if finding.rule_id in self.fixes:
+                fix = fix_lines(self.fixes[finding.rule_id], self.width)
+                lines.extend([click.style(line, fg="green") for line in fix] if self.options.color else fix)
             if finding.fix is not None and finding.suppression is None:
                 option = "--fix" if finding.fix.applicability == "safe" else "--fix --unsafe-fixes"
                 automatic = f"  = {option}: {finding.fix.description}"

@@ -24,6 +24,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "name": finding.rule_name,
         "severity": finding.severity.label,
         "message": finding.message,
+        "short": finding.brief,
         "path": finding.path,
         "line": finding.line,
         "column": finding.col,
@@ -40,6 +41,9 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
     for key, value in (("role", finding.role), ("container", finding.container)):
         if value is not None:
             out[key] = value
+    if finding.related:  # rendered input: where a template's value was set (a values file line)
+        out["related"] = [{"path": r.path, "line": r.line, "column": r.col, "message": r.message}
+                          for r in finding.related]
     if finding.fix is not None:  # the edits --fix applies (unsafe ones only with --unsafe-fixes)
         out["fix"] = finding.fix.to_json()
     return out
@@ -55,16 +59,26 @@ class JsonReporter(Reporter):
         self.out.write("{\n")
         self.out.write(f'  "schemaVersion": {SCHEMA_VERSION},\n')
         self.out.write(f'  "tool": {json.dumps({"name": "kml-lint", "version": __version__})},\n')
-        self.out.write('  "findings": [')
+        if not self.options.statistics:  # --statistics: counts per rule instead of the findings
+            self.out.write('  "findings": [')
 
     def file(self, result: FileResult) -> None:
+        if self.options.statistics:
+            return
         # One finding per line: grep-friendly, and json's C encoder (indent would force the pure-Python one).
         for finding in result.findings:
             self.out.write(("\n" if self.first else ",\n") + "    " + _compact(finding_dict(finding)))
             self.first = False
 
     def finish(self, summary: Summary) -> None:
-        self.out.write("\n  ],\n" if not self.first else "],\n")
+        if self.options.statistics:
+            counts = sorted(summary.by_rule.items(), key=lambda item: (-item[1], item[0][0]))
+            statistics = [{"rule": rule_id, "name": name, "severity": severity.label, "count": count}
+                          for (rule_id, name, severity), count in counts]
+            self.out.write(f'  "statistics": [{",".join(chr(10) + "    " + _compact(s) for s in statistics)}'
+                           + ("\n  ],\n" if statistics else "],\n"))
+        else:
+            self.out.write("\n  ],\n" if not self.first else "],\n")
         tail = {
             "summary": {
                 "files": summary.files,

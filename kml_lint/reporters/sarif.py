@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -13,7 +14,7 @@ import sarif_om as sarif
 
 from .. import __version__
 from ..engine import FileResult
-from ..findings import Finding
+from ..findings import Finding, Severity
 from ..registry import PROJECT_URL, Rule
 from ..report import Summary
 from . import Reporter
@@ -22,7 +23,8 @@ _compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "kmlFingerprint/v1"
-MAX_RESULTS = 25_000  # GitHub code scanning rejects runs with more results
+MAX_RESULTS = 25_000  # GitHub code scanning rejects runs with more results (the default --sarif-max-results)
+GITHUB_SHOWN = 5_000  # and shows only this many of a run's results, the most severe first
 
 
 # Fields whose sarif-om factory default is noise in every log (SARIF's own defaults say the same).
@@ -133,6 +135,13 @@ def result(finding: Finding, rule_index: int, cwd: str) -> sarif.Result:
         locations=[sarif.Location(physical_location=physical, logical_locations=_logical_location(finding))],
         partial_fingerprints={FINGERPRINT_KEY: finding.fingerprint},
     )
+    if finding.related:  # rendered input: the values file line that set the value a template wrote
+        out.related_locations = [
+            sarif.Location(id=index, message=sarif.Message(text=related.message),
+                           physical_location=sarif.PhysicalLocation(
+                               artifact_location=artifact_location(related.path, cwd),
+                               region=sarif.Region(start_line=related.line, start_column=related.col)))
+            for index, related in enumerate(finding.related)]
     if finding.fix is not None:
         out.fixes = [_fix(finding, physical.artifact_location)]
     if finding.suppression is not None:
@@ -170,17 +179,32 @@ def run_header(rules: list[Rule], cwd: str) -> sarif.Run:
     )
 
 
-class SarifReporter(Reporter):
-    """Writes the log's head (tool and rules), then each result as its file arrives, then the invocation.
+# Which results a capped log keeps first: unsuppressed before suppressed, then errors, warnings, notes.
+_LEVELS = (Severity.ERROR, Severity.WARNING, Severity.NOTE)
+_SPOOL_IN_MEMORY = 8 * 1024 * 1024  # bytes of serialised results held in memory before they spill to disk
 
-    At most MAX_RESULTS results are written (GitHub code scanning's limit); the CLI warns when it cuts.
-    """
+
+def _rank(finding: Finding) -> int:
+    return (3 if finding.suppression is not None else 0) + _LEVELS.index(finding.severity)
+
+
+class SarifReporter(Reporter):
+    """Writes the log's head (tool and rules) at once; results are serialised as their files arrive into a
+    spool (memory, then a temporary file), and written with the invocation at the end, because the cap
+    (``--sarif-max-results``, GitHub code scanning's 25,000 by default) can only choose what to keep once every
+    result is known: unsuppressed before suppressed, then errors before warnings before notes, in file order
+    within each class. The kept results stay in file order."""
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.index = {rule.id: number for number, rule in enumerate(self.rules)}
+        self.limit = self.options.sarif_max_results
+        self.counts = [0] * 6  # results per rank (see _rank)
+        self.kept = [0] * 6
         self.written = 0
-        self.dropped = 0
+        # The spool outlives __init__: finish copies the kept results out of it and closes it.
+        self.spool = tempfile.SpooledTemporaryFile(  # noqa: SIM115
+            max_size=_SPOOL_IN_MEMORY, mode="w+", encoding="utf-8", newline="\n", errors="surrogatepass")
         log = to_json(sarif.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI,
                                      runs=[run_header(self.rules, self.cwd)]))
         text = json.dumps(log, indent=2, ensure_ascii=False)
@@ -193,22 +217,54 @@ class SarifReporter(Reporter):
         for finding in result_set.findings:
             if finding.rule_id not in self.index:
                 continue
-            if self.written >= MAX_RESULTS:
-                self.dropped += 1
-                continue
-            data = to_json(result(finding, self.index[finding.rule_id], self.cwd))
-            # One result per line (json's C encoder; indent would force the pure-Python one).
-            self.out.write(("\n        " if self.written == 0 else ",\n        ") + _compact(data))
-            self.written += 1
+            rank = _rank(finding)
+            self.counts[rank] += 1
+            # One result per line (json's C encoder; indent would force the pure-Python one), led by its rank.
+            self.spool.write(f"{rank}{_compact(to_json(result(finding, self.index[finding.rule_id], self.cwd)))}\n")
+
+    @property
+    def dropped(self) -> int:
+        return sum(self.counts) - sum(self.kept)
+
+    def left_out(self) -> str | None:
+        """What the cap left out, per level, or None when every result was written."""
+        if not self.dropped:
+            return None
+        levels = []
+        for number, level in enumerate(_LEVELS):
+            count = self.counts[number] + self.counts[3 + number] - self.kept[number] - self.kept[3 + number]
+            if count:
+                levels.append(f"{count:,} {level.label}{'' if count == 1 else 's'}")
+        suppressed = sum(self.counts[3:]) - sum(self.kept[3:])
+        of_which = f", {suppressed:,} of them suppressed" if suppressed else ""
+        return (f"{self.dropped:,} of {sum(self.counts):,} results left out ({', '.join(levels)}{of_which}): "
+                f"the log holds at most {self.limit:,} (--sarif-max-results), kept unsuppressed first, then "
+                f"errors before warnings before notes. GitHub code scanning accepts at most {MAX_RESULTS:,} "
+                f"results per run and shows only the first {GITHUB_SHOWN:,}, by severity")
+
+    def _write_results(self) -> None:
+        room = self.limit
+        for rank, count in enumerate(self.counts):
+            self.kept[rank] = min(count, room)
+            room -= self.kept[rank]
+        taken = [0] * 6
+        self.spool.seek(0)
+        for line in self.spool:
+            rank = int(line[0])
+            if taken[rank] < self.kept[rank]:
+                taken[rank] += 1
+                self.out.write(("\n        " if self.written == 0 else ",\n        ") + line[1:-1])
+                self.written += 1
+        self.spool.close()
 
     def finish(self, summary: Summary) -> None:
+        self._write_results()
         invocation = sarif.Invocation(execution_successful=True)
         notifications = [sarif.Notification(message=sarif.Message(text=f"{path}: {message}"), level="warning")
                          for path, message in summary.problems]
-        if self.dropped:
-            notifications.append(sarif.Notification(
-                message=sarif.Message(text=f"{self.dropped} results were left out: a run holds at most "
-                                           f"{MAX_RESULTS} (GitHub code scanning's limit)"), level="warning"))
+        left_out = self.left_out()
+        if left_out:
+            notifications.append(sarif.Notification(message=sarif.Message(text=left_out), level="warning"))
         if notifications:
             invocation.tool_execution_notifications = notifications
         invocations = json.dumps([to_json(invocation)], indent=2, ensure_ascii=False).replace("\n", "\n      ")

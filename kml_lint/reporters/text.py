@@ -1,4 +1,7 @@
-"""One line per finding, for people, grep, editors and hooks: ``path:line:col: severity ID name message``."""
+"""One line per finding, for people, grep, editors and hooks: ``path:line:col: severity ID name: short message``.
+
+The short message says what is wrong in the words of the field; the why and the fix are in ``--format full``,
+JSON, SARIF and ``--explain``."""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ from ..report import Summary
 from . import Reporter
 
 COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTE: "cyan"}
+# Cross-object (run-scope) findings exist only once every file is read, so they follow all files' own findings.
+ACROSS_FILES = "Findings across files (cross-object rules, judged once every file was read):"
 
 
 def plural(count: int, word: str) -> str:
@@ -22,12 +27,12 @@ def fixable(finding: Finding, unsafe_fixes: bool = False) -> bool:
     return fix is not None and finding.suppression is None and (unsafe_fixes or fix.applicability == "safe")
 
 
-def headline(finding: Finding, color: bool, unsafe_fixes: bool = False) -> str:
+def headline(finding: Finding, color: bool, full: bool = False, unsafe_fixes: bool = False) -> str:
+    """The finding's line: its short text, or (``full``) the whole message; ``[*]`` when --fix repairs it."""
     location = f"{finding.path}:{finding.line}:{finding.col}:"
     severity = finding.severity.label
-    rule = f"{finding.rule_id} {finding.rule_name}"
-    if fixable(finding, unsafe_fixes):
-        rule = f"{rule} [*]"
+    mark = " [*]" if fixable(finding, unsafe_fixes) else ""
+    rule = f"{finding.rule_id} {finding.rule_name}{mark}:"
     suffix = ""
     if finding.suppression is not None:
         why = f": {finding.suppression.reason}" if finding.suppression.reason else ""
@@ -37,18 +42,29 @@ def headline(finding: Finding, color: bool, unsafe_fixes: bool = False) -> str:
         severity = click.style(severity, fg=COLORS[finding.severity], bold=True)
         rule = click.style(rule, dim=True)
         suffix = click.style(suffix, dim=True) if suffix else ""
-    return f"{location} {severity} {rule} {finding.message}{suffix}"
+    return f"{location} {severity} {rule} {finding.message if full else finding.brief}{suffix}"
 
 
 class TextReporter(Reporter):
+    across_files_shown = False
+    gap = "\n"  # the blank line before the cross-file heading
+
     def shown(self, result: FileResult) -> list[Finding]:
-        return [f for f in result.findings if self.options.show_suppressed or f.suppression is None]
+        """The findings to print, after the cross-file heading when they are the first cross-object ones."""
+        findings = [f for f in result.findings if self.options.show_suppressed or f.suppression is None]
+        if findings and result.supplement and not self.across_files_shown and not self.options.quiet:
+            self.across_files_shown = True
+            heading = click.style(ACROSS_FILES, bold=True) if self.options.color else ACROSS_FILES
+            self.out.write(f"{self.gap}{heading}\n")
+        return findings
 
     def file(self, result: FileResult) -> None:
         if self.options.statistics:
             return
         for finding in self.shown(result):
-            self.out.write(headline(finding, self.options.color, self.options.unsafe_fixes) + "\n")
+            self.out.write(headline(finding, self.options.color, unsafe_fixes=self.options.unsafe_fixes) + "\n")
+            for related in finding.related:  # a second line: where a rendered value was set
+                self.out.write(f"    {related.path}:{related.line}:{related.col}: {related.message}\n")
 
     def finish(self, summary: Summary) -> None:
         if self.options.statistics:

@@ -43,13 +43,10 @@ def repository_root(path: str) -> str | None:
 
 
 def _namespaces(path: str, max_size: int) -> set[bytes]:
-    try:
-        if os.path.getsize(path) > max_size:
-            return set()
-        with open(path, "rb") as handle:
-            return {match.group(1) for match in _NAMESPACE.finditer(handle.read())}
-    except OSError:
-        return set()
+    from .scan import _read_regular
+
+    data = _read_regular(path, max_size)
+    return {match.group(1) for match in _NAMESPACE.finditer(data)} if data is not None else set()
 
 
 def repository_context(paths: list[str], run_files: list[str], excludes: list[str], max_size: int,

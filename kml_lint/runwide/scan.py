@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterable
 from functools import cache
 from typing import Any
@@ -51,12 +52,8 @@ def prepass(paths: Iterable[str], max_size: int, *, others: Iterable[str] = (),
     sources: list[tuple[str, bytes]] = []
     for path in [*paths, *(other for other in others if os.path.basename(other) in by_file)]:
         name = os.path.basename(path)
-        try:
-            if os.path.getsize(path) > max_size:
-                continue
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError:
+        data = _read_regular(path, max_size)
+        if data is None:
             continue
         if name in by_file:
             facts.extend(_file_fact(path, data, by_file[name]))
@@ -67,6 +64,21 @@ def prepass(paths: Iterable[str], max_size: int, *, others: Iterable[str] = (),
     for path, data in sources:
         facts.extend(_object_facts(path, data))
     return RunFacts.of(facts)
+
+
+def _read_regular(path: str, max_size: int) -> bytes | None:
+    """A regular file's bytes, at most ``max_size`` of them; ``None`` for anything else. A FIFO or a device
+    named as a manifest must never block or flood the pre-pass (linting it reports why it is skipped)."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        with open(path, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # swapped after the check
+                return None
+            data = handle.read(max_size + 1)
+    except OSError:
+        return None
+    return data if len(data) <= max_size else None
 
 
 def _text(data: bytes) -> str | None:
