@@ -179,6 +179,20 @@ def main() -> int:
     rows.append((f"kml-lint whole command, default jobs ({usable_cpus()} CPUs)", f"{wall:.2f} s, {peak:.0f} MiB",
                  f"{1 / jobs_time:.2f}× faster than --jobs 1 (target ≥ 1.4×)"))
 
+    with tempfile.TemporaryDirectory() as cache:
+        # cold: an empty cache folder each time (every file linted, every entry written); warm: all reused
+        cached = [*kml, str(corpus), "--format", "json", "--cache-dir"]
+        colds, warms = [], []
+        for run in range(whole_runs):
+            folder = str(Path(cache) / f"run{run}")
+            colds.append(command([*cached, folder], 1))
+            warms.append(command([*cached, folder], 1))
+        cold = statistics.median(c[0] for c in colds)
+        warm = statistics.median(w[0] for w in warms)
+        ratio = statistics.median(w[0] / c[0] for c, w in zip(colds, warms, strict=True))
+    rows.append(("corpus with --cache, cold (entries written)", f"{cold:.2f} s", f"{cold / wall:.2f}× no cache"))
+    rows.append(("corpus with --cache, warm (every file reused)", f"{warm:.2f} s", f"{ratio:.2f}× cold"))
+
     small = ROOT / "examples" / "train-job.yaml"
     _, (one, _), small_ratio, _ = paired_commands([sys.executable, "-c", "import ruamel.yaml"], [*kml, str(small)],
                                                   args.runs * 2)

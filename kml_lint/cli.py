@@ -11,6 +11,7 @@ from typing import Any, NoReturn, TextIO
 import click
 
 from . import __version__
+from .source import MAX_FILE_SIZE_LIMIT
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 FAIL_ON = ("error", "warning", "note", "never")
@@ -78,7 +79,7 @@ def _use_color(output: str | None) -> bool:
 @click.option("--schema-dir", multiple=True, type=click.Path(exists=True, file_okay=False), metavar="DIR",
               help="More schemas: CRD YAML files or JSON schemas in kubeconform's layout (repeatable).")
 @click.option("--strict-kinds", is_flag=True, help="Report objects without a schema (KML007) as errors.")
-@click.option("--max-file-size", type=click.IntRange(min=1), default=None,
+@click.option("--max-file-size", type=click.IntRange(min=1, max=MAX_FILE_SIZE_LIMIT), default=None,
               help="Skip (and report) files larger than this many bytes [default: 10 MiB].")
 @click.option("--sarif-max-results", type=click.IntRange(min=1), default=25_000, show_default=True, metavar="N",
               help="SARIF: write at most N results (GitHub code scanning accepts 25,000 per run); when more are "
@@ -93,8 +94,12 @@ def _use_color(output: str | None) -> bool:
               help="Piped rendered input: `# Source:` paths and Kustomize origin paths are relative to DIR (the "
               "folder `helm template` or `kustomize build` ran on).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes [default: every usable CPU when there are more than a handful of files].")
-@click.option("--cache/--no-cache", default=False, help="Reuse results of unchanged files from .kml-lint-cache/.")
+              help="Worker processes, at most one per usable CPU and per file [default: every usable CPU when "
+              "there are more than a handful of files].")
+@click.option("--cache/--no-cache", default=None, help="Reuse results of unchanged files from the user's cache "
+              "folder (entries authenticated with a key kept there).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), metavar="DIR", default=None,
+              help="Keep the cache in DIR instead of the user's cache folder (implies --cache unless --no-cache).")
 @click.option("--workloads", "workload_files", multiple=True, type=click.Path(dir_okay=False),
               help="Add rows to the workload table (where custom kinds keep their pods) from FILE, in the table's "
               "own syntax; a row for a kind replaces that kind's built-in rows (repeatable).")
@@ -179,13 +184,15 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
             _fail(str(exc))
     from .reporters import RenderOptions, make_reporter, needs_source_lines
 
+    cache = options["cache"] if options["cache"] is not None else options["cache_dir"] is not None
     run_options = RunOptions(
         list(paths), selected, excludes=settings["exclude"], force_exclude=options["force_exclude"],
         max_file_size=settings["max-file-size"], platform=settings["platform"],
         stdin_filename=options["stdin_filename"], config=config, baseline=baseline, known_rules=rules,
         peer_annotations=peer_annotations(settings["peer-annotations"], rules),
         keep_source_lines=needs_source_lines(output_format), progress=_progress(), jobs=options["jobs"],
-        cache=options["cache"], kubernetes_version=kubernetes_version, schemas=not options["no_schemas"],
+        cache=cache, cache_dir=options["cache_dir"],
+        kubernetes_version=kubernetes_version, schemas=not options["no_schemas"],
         schema_dirs=settings["schema-dirs"], strict_kinds=options["strict_kinds"], workloads=workloads,
         render=options["render"], source_root=options["source_root"], chart=options["chart_dir"])
     fmt = resolve_format(output_format)
@@ -208,12 +215,18 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
             sink = BaselineWriter(out, os.path.dirname(os.path.abspath(output)) if output else None)
         else:
             sink = make_reporter(fmt, out, render_options, selected, os.getcwd())
+        from .safeio import UnsafeFile
+
         try:
             report = lint_paths(run_options, stdin=stdin_data, sink=sink.file)
         except FileNotFoundError as exc:
             _fail(f"path does not exist: {exc.args[0]}")
+        except UnsafeFile as exc:
+            _fail(f"{exc.filename}: {exc.strerror}")
         summary = report.summary()
         sink.finish(summary)
+    if report.cache_problem:
+        click.echo(f"kml-lint: warning: cache not used: {report.cache_problem}", err=True)
 
     for path, message in summary.problems:
         click.echo(f"kml-lint: warning: {path}: {message}", err=True)
@@ -222,7 +235,7 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
             click.echo(f"kml-lint: skipped {path}: {reason}", err=True)
         for note in summary.notes:
             click.echo(f"kml-lint: {note}", err=True)
-        if options["cache"]:
+        if cache:
             click.echo(f"kml-lint: cache: {summary.cached} of {summary.files} files reused", err=True)
         if not options["no_schemas"]:
             from .validation.store import summary as schema_summary
@@ -262,13 +275,30 @@ def _list_rules(rules: list[Any], settings: dict[str, Any], config: Any, output_
 
 @contextlib.contextmanager
 def _open_output(output: str | None) -> Iterator[TextIO]:
-    """The report's destination: the --output file, or standard output."""
-    if output == "-stderr":
+    """The report's destination: the --output file (written beside it and renamed into place only when the
+    report is complete: a failed run keeps the previous report), or standard output."""
+    if output == "-stderr":  # --fix -: standard output carries the fixed stream, the report goes here
         yield sys.stderr
         sys.stderr.flush()
     elif output:
-        with open(output, "w", encoding="utf-8") as handle:
-            yield handle
+        from .safeio import AtomicOutput, OutputError
+
+        try:
+            handle = AtomicOutput(output)
+        except OutputError as exc:
+            _fail(exc.strerror)
+        try:
+            yield handle  # type: ignore[misc]
+        except OutputError as exc:
+            handle.discard()
+            _fail(exc.strerror)
+        except BaseException:
+            handle.discard()
+            raise
+        try:
+            handle.commit()
+        except OutputError as exc:
+            _fail(exc.strerror)
     else:
         stream = sys.stdout
         if hasattr(stream, "reconfigure") and (stream.encoding or "").lower().replace("-", "") != "utf8":

@@ -65,12 +65,14 @@ def find_config(start: str | None = None) -> str | None:
     """The nearest ``.kml-lint.yaml`` or pyproject.toml with ``[tool.kml-lint]``, up to the repository root."""
     folder = Path(start or os.getcwd()).resolve()
     while True:
+        # Whatever has a configuration's name is the configuration: a FIFO or a device there is an error that
+        # names it (load_config), not a reason to go on silently without it.
         for name in CONFIG_NAMES:
             candidate = folder / name
-            if candidate.is_file():
+            if os.path.lexists(candidate) and not candidate.is_dir():
                 return str(candidate)
         pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and _pyproject_section(pyproject) is not None:
+        if os.path.lexists(pyproject) and not pyproject.is_dir() and _pyproject_section(pyproject) is not None:
             return str(pyproject)  # (a pyproject.toml that is not TOML raises: never a parent's settings instead)
         if (folder / ".git").exists() or folder.parent == folder:
             return None
@@ -80,8 +82,12 @@ def find_config(start: str | None = None) -> str | None:
 def _pyproject_section(path: Path) -> dict[str, Any] | None:
     """The ``[tool.kml-lint]`` table of a pyproject.toml (None: it has none). A file that is not TOML is a
     ConfigError: kml-lint cannot tell whether it holds the team's settings, so it never guesses."""
+    from .safeio import UnsafeFile, read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(str(path))
+    except UnsafeFile as exc:  # a FIFO, device or oversized file: say so rather than guess
+        raise ConfigError(f"{_shown(str(path))}: cannot read: {exc.strerror}") from None
     except (OSError, UnicodeDecodeError):
         return None
     section = _read_toml(text, _shown(str(path))).get("tool", {}).get("kml-lint")
@@ -117,23 +123,25 @@ def load_config(path: str | None) -> Config:
     """Load and validate a configuration file (``None``: no file, defaults)."""
     if path is None:
         return Config()
+    from .safeio import describe_error, read_text
+
     shown = _shown(path)
     if path.endswith(".toml"):
         from .tomlpositions import positions_for
 
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            text = read_text(path)
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{shown}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+            raise ConfigError(f"{shown}: cannot read: {describe_error(exc)}") from None
         tool = _read_toml(text, shown).get("tool", {})
         data = tool.get("kml-lint", {}) if isinstance(tool, dict) else {}
         data = _dates_as_text(data)
         config = Config(data, shown, positions_for(text, data, ("tool", "kml-lint")))
     else:
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            text = read_text(path)
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{shown}: cannot read: {exc}") from None
+            raise ConfigError(f"{shown}: cannot read: {describe_error(exc)}") from None
         parsed = parse_yaml(text)
         if parsed.error:
             raise ConfigError(f"{shown}:{parsed.error.line}:{parsed.error.col}: {parsed.error.message}")

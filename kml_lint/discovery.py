@@ -71,6 +71,7 @@ def _absolute(path: str) -> str:
 def kustomize_patches(folder: str, names: list[str]) -> set[str]:
     """Files a kustomization in ``folder`` lists as patches (partial objects, not manifests), as absolute
     normalised paths: compare them with ``_absolute`` of the candidate, never with the path as named."""
+    from .safeio import read_text
     from .yamlfold import parse_yaml
 
     patches: set[str] = set()
@@ -78,8 +79,7 @@ def kustomize_patches(folder: str, names: list[str]) -> set[str]:
         if kname not in names:
             continue
         try:
-            with open(os.path.join(folder, kname), encoding="utf-8") as handle:
-                parsed = parse_yaml(handle.read())
+            parsed = parse_yaml(read_text(os.path.join(folder, kname)))
         except (OSError, UnicodeDecodeError):
             continue
         for doc in parsed.documents:
@@ -144,6 +144,9 @@ class Walker:
     def _walk(self, root: str, seen: set[tuple[int, int]]) -> None:
         # Iterative walk: deep trees cannot exhaust the stack, and real folders are tracked by
         # (device, inode) so a symlink loop is reported once instead of followed forever.
+        # A symbolic link whose target lies outside the folder named on the command line is not followed: a
+        # committed `x.yaml -> ~/.kube/config` must not bring that file into findings and reports.
+        inside = os.path.realpath(root)
         stack = [(root, False)]
         while stack:
             folder, in_chart = stack.pop()
@@ -176,6 +179,9 @@ class Walker:
                     if os.path.islink(full):
                         self.result.problems.append((shown, "broken symbolic link"))
                     continue
+                if os.path.islink(full) and not _within(os.path.realpath(full), inside):
+                    self.result.skipped.append((shown, "symbolic link to outside the folder walked: not followed"))
+                    continue
                 if stat.S_ISDIR(mode):
                     if name.startswith("."):
                         continue
@@ -201,6 +207,10 @@ class Walker:
                     continue
                 self.result.targets.append(Target(shown, False))
             stack.extend(reversed(subfolders))
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _named_file_skip(path: str) -> str | None:

@@ -113,10 +113,12 @@ def validate_rule_data(data: Any, source: str) -> None:
 
 def load_rule_file(path: Path, validate: bool) -> Rule:
     source = str(path)
+    from .safeio import describe_error, read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(str(path))
     except (OSError, UnicodeDecodeError) as exc:
-        raise RuleError(f"{source}: cannot read rule file: {exc}") from None
+        raise RuleError(f"{source}: cannot read rule file: {describe_error(exc)}") from None
     parsed = parse_yaml(text)
     if parsed.error or len(parsed.documents) != 1:
         problem = parsed.error.message if parsed.error else "expected exactly one YAML document"

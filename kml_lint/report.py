@@ -80,6 +80,7 @@ class RunReport:
     notes: list[str] = field(default_factory=list)
     cwd: str = "."
     totals: Summary | None = None  # running totals kept by a streaming run (files not kept)
+    cache_problem: str | None = None  # why --cache could not be used (a warning on stderr, not in reports)
 
     def findings(self) -> list[Finding]:
         return [finding for result in self.files for finding in result.findings]

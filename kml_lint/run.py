@@ -53,6 +53,7 @@ class RunOptions:
     progress: Any = None  # callable(done, total) or None
     jobs: int | None = None  # None: every usable CPU when there are more than a handful of files
     cache: bool = False
+    cache_dir: str | None = None  # None: the user's cache folder
     kubernetes_version: str | None = None  # None: the newest shipped schemas
     schemas: bool = True
     schema_dirs: list[str] = field(default_factory=list)
@@ -104,17 +105,22 @@ class FileLinter:
         self.local = Suppressor(today=options.today, selected=options.rules, known=options.known_rules)
         self.ignores = _PerFileIgnores(options.config, options.rules)
         self.cache = None
+        self.cache_problem: str | None = None
         if options.cache:
-            from .cache import ResultCache, rules_signature
+            from .cache import CacheUnusable, ResultCache, rules_signature
 
-            self.cache = ResultCache(rules_signature(options.rules, {
+            signature = rules_signature(options.rules, {
                 "platform": options.platform, "peers": options.peer_annotations, "lines": options.keep_source_lines,
                 "max": options.max_file_size, "today": (options.today or dt.date.today()).isoformat(),
                 "kubernetes": options.kubernetes_version, "schemas": options.schemas,
                 "schema_dirs": _folder_signature(options.schema_dirs),
                 "workloads": repr(options.workloads.by_kind) if options.workloads is not None else None,
                 # What other files of the run say (CRDs, Namespaces...) changes a file's findings too.
-                "runwide": facts.digest if facts is not None else ""}))
+                "runwide": facts.digest if facts is not None else ""})
+            try:
+                self.cache = ResultCache(signature, {rule.id for rule in options.rules}, options.cache_dir)
+            except CacheUnusable as exc:
+                self.cache_problem = str(exc)
 
     def lint_target(self, target: Target) -> FileResult:
         start = time.perf_counter()
@@ -137,7 +143,7 @@ class FileLinter:
             return lint_file_local(self.engine, self.local, path, source, explicit, disabled, rendered, roots)
         if self.cache is not None and isinstance(source, SourceText):
             key = self.cache.key(path, source.text, (explicit, sorted(disabled), rendered))
-            cached = self.cache.get(key)
+            cached = self.cache.get(key, path)
             if cached is not None:
                 return cached
         result = lint_file_local(self.engine, self.local, path, source, explicit, disabled, rendered)
@@ -209,6 +215,14 @@ _WORKERS: tuple[FileLinter, ...] = ()
 def _worker_init(linters: tuple[FileLinter, ...]) -> None:
     global _WORKERS
     _WORKERS = linters
+    # The parent reports every failure (a check that raises becomes KML000 in the result it receives). What
+    # a worker could still print are tracebacks of the pool's own plumbing once the parent is gone (a
+    # BrokenPipeError sending a result back): a killed or interrupted run ends quietly instead.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops the pool
+    if not os.environ.get("KML_LINT_DEBUG"):
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the worker's whole life
 
 
 def _worker_lint(job: tuple[int, Target]) -> FileResult:
@@ -225,8 +239,16 @@ def _parallel(linters: tuple[FileLinter, ...], jobs_list: list[tuple[int, Target
         yield from pool.imap(_worker_lint, jobs_list, chunksize=chunk)
 
 
+MAX_JOBS = 64
+"""More worker processes than this only cost memory and start-up, whatever the machine."""
+
+
 def _jobs(requested: int | None, files: int) -> int:
-    wanted = max(1, requested) if requested is not None else (usable_cpus() if files > HANDFUL else 1)
+    """Worker processes for ``files`` files: what was asked, but never more than the usable CPUs (linting is
+    CPU-bound: more processes only share them), the files, or ``MAX_JOBS``."""
+    if requested is None:
+        requested = usable_cpus() if files > HANDFUL else 1
+    wanted = max(1, min(requested, usable_cpus(), files, MAX_JOBS))
     if wanted == 1:
         return 1
     import multiprocessing  # only when worker processes are wanted: it costs a one-file run's start-up
@@ -272,7 +294,7 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
         found.problems.extend(store.problems)
     run_layers = Suppressor(options.config, options.baseline, options.today, options.rules, options.known_rules)
     report = RunReport(options.rules, skipped=found.skipped, problems=found.problems, cwd=os.getcwd(),
-                       notes=facts_notes(facts))
+                       notes=facts_notes(facts), cache_problem=linter.cache_problem)
     summary = report.totals = Summary(skipped=report.skipped, problems=report.problems, notes=report.notes)
     keep = sink is None
 
@@ -338,6 +360,9 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
             emit(extra)
     finally:
         spill.close()
+        for each in linters:
+            if each.cache is not None:
+                each.cache.close()
     unused = run_layers.unused_config()
     if unused:
         emit(FileResult(unused[0].path, sorted(unused, key=Finding.sort_key)))

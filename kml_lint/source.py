@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import codecs
-import os
 import re
-import stat
 from dataclasses import dataclass
 
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
+MAX_FILE_SIZE_LIMIT = 1024 * 1024 * 1024
+"""The largest --max-file-size accepted (1 GiB): a manifest is read into memory whole."""
 
 MAX_FLOW_DEPTH = 200
 """Flow collections nested deeper than this are refused before libyaml sees them: libyaml's cost grows
@@ -33,23 +33,17 @@ class SourceError:
 
 
 def read_path(path: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> SourceText | SourceError:
-    """Read a regular file. FIFOs, sockets and devices are never opened (they could block forever)."""
+    """Read a regular file. FIFOs, sockets and devices are never read (they could block forever or never end)."""
+    from .safeio import UnsafeFile, read_bytes
+
     try:
-        info = os.stat(path)
-    except OSError as exc:
-        return SourceError(f"cannot read file: {exc.strerror or exc}")
-    if not stat.S_ISREG(info.st_mode):
+        data = read_bytes(path, max_size)
+    except UnsafeFile as exc:
+        if exc.too_large:
+            return SourceError(f"file is larger than the {max_size:,}-byte limit (--max-file-size): skipped")
         return SourceError("not a regular file (FIFO, socket or device): not opened")
-    if info.st_size > max_size:
-        return SourceError(f"file is {info.st_size:,} bytes, above the {max_size:,}-byte limit (--max-file-size): "
-                           "skipped")
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(max_size + 1)
     except OSError as exc:
         return SourceError(f"cannot read file: {exc.strerror or exc}")
-    if len(data) > max_size:
-        return SourceError(f"file is larger than the {max_size:,}-byte limit (--max-file-size): skipped")
     return decode(data)
 
 

@@ -3,15 +3,21 @@ and subject, several hundred bytes) goes to a temporary file, and the fact keeps
 read the rest. Memory then grows with the few fields the judging needs, not with everything a finding
 would show; the sites are read back only for the facts that do become findings.
 
+Each site is one line of JSON holding plain strings and numbers, read back into a ``Site`` field by field:
+nothing in the file can name code to run (manifest strings are written into it, so it must never be
+unpickled or otherwise evaluated).
+
 The first ``IN_MEMORY`` sites stay in memory: a pre-commit run over a few files never pays for a temporary
 file, and the bound on memory stays a constant."""
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any, NamedTuple
 
 from .checks import Site
+from .findings import ObjectRef
 
 
 class SpilledSite(NamedTuple):
@@ -69,23 +75,52 @@ class SiteSpill:
             import tempfile
 
             self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close(), after the run
-        import pickle  # only a run whose sites spill needs it
-
         self._file.seek(0, 2)
         offset = self._file.tell()
-        pickle.dump(site, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._file.write(_encode(site))
         return SpilledSite(sys.intern(site.path), offset)
 
     def load(self, site: Any) -> Site:
         """The full Site (a spilled one is read back from the file this run wrote; never from elsewhere)."""
         if not isinstance(site, SpilledSite):
             return site
-        import pickle
-
         self._file.seek(site.offset)
-        return pickle.load(self._file)
+        return _decode(self._file.readline(MAX_LINE), site.path)
 
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+MAX_LINE = 1 << 20
+"""A spilled site is a few hundred bytes; no read goes past this, whatever the offset."""
+
+_REF_FIELDS = ("api_version", "kind", "namespace", "name", "generate_name", "document", "item")
+
+
+def _encode(site: Site) -> bytes:
+    obj = site.obj
+    ref = [getattr(obj, name) for name in _REF_FIELDS] if isinstance(obj, ObjectRef) else None
+    record = [site.path, site.line, site.col, site.pointer, ref, site.subject, site.where]
+    return json.dumps(record, ensure_ascii=True, separators=(",", ":")).encode("ascii") + b"\n"
+
+
+def _decode(line: bytes, path: str) -> Site:
+    """A ``Site`` from one spilled line; ``ValueError`` for anything that is not exactly one."""
+    record = json.loads(line)
+    if not isinstance(record, list) or len(record) != 7:
+        raise ValueError("not a spilled site")
+    where, number, col, pointer, ref, subject, relative = record
+    if where != path or not all(isinstance(v, str) for v in (pointer, subject, relative)):
+        raise ValueError("not a spilled site")
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in (number, col)):
+        raise ValueError("not a spilled site")
+    obj = None
+    if ref is not None:
+        if not isinstance(ref, list) or len(ref) != len(_REF_FIELDS) \
+                or not all(v is None or isinstance(v, str) for v in ref[:5]) \
+                or not all(v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in ref[5:]):
+            raise ValueError("not a spilled site")
+        obj = ObjectRef(*ref)
+    return Site(path, number, col, pointer, obj, subject, relative)

@@ -481,11 +481,16 @@ class Baseline:
 
 def load_baseline(path: str) -> Baseline:
     """Read a baseline file (version 1 or 2; see above)."""
+    from .safeio import BASELINE_SIZE, read_text
+
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
+        data = json.loads(read_text(path, BASELINE_SIZE))
     except OSError as exc:
         raise ValueError(f"{path}: cannot read baseline: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not a kml-lint baseline (not UTF-8 text)") from None
+    except RecursionError:
+        raise ValueError(f"{path}: not a kml-lint baseline (nested too deeply)") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}:{exc.lineno}:{exc.colno}: not a kml-lint baseline (invalid JSON: {exc.msg})") \
             from None

@@ -651,11 +651,12 @@ def builtin_table() -> WorkloadTable:
 
 def load_table_file(path: str, base: WorkloadTable | None = None) -> WorkloadTable:
     """``base`` (the built-in table by default) extended with the rows of a YAML file in the table's syntax."""
+    from .safeio import describe_error, read_text
+
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        text = read_text(path)
     except (OSError, UnicodeDecodeError) as exc:
-        raise TableError(f"{path}: cannot read the workload table: {exc}") from None
+        raise TableError(f"{path}: cannot read the workload table: {describe_error(exc)}") from None
     result = parse_yaml(text)
     if result.error is not None:
         raise TableError(f"{path}:{result.error.line}:{result.error.col}: {result.error.message}")

@@ -25,6 +25,12 @@ CORPUS = SHARED / "corpus" / "real"
 _MARKER = re.compile(r"#\s*expect:\s*(?P<ids>[A-Z0-9@, ]+?)\s*(?:#.*)?$")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache_home(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """--cache writes to the user's cache folder by default: tests keep theirs in a temporary folder."""
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+
+
 def expected_markers(text: str) -> set[tuple[int, str, int | None]]:
     """``# expect: KML201`` / ``# expect: KML101, KML102`` / ``# expect: KML301@16`` (with a column)."""
     found = set()
@@ -87,11 +93,12 @@ def cli(*args: str, cwd: Path | None = None, input: str | bytes | None = None,
     return result.exit_code, result.stdout, result.stderr
 
 
-def kml_process(*args: str, cwd: Path = ROOT, timeout: int = 120) -> subprocess.CompletedProcess[str]:
+def kml_process(*args: str, cwd: Path = ROOT, timeout: int = 120,
+                env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run ``python -m kml_lint`` as a separate process from ``cwd`` (this checkout's package, whatever is
     installed). ``timeout`` is a hang guard, never a speed assertion."""
     return subprocess.run([sys.executable, "-m", "kml_lint", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                          timeout=timeout, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
 
 
 def requires_corpus() -> pytest.MarkDecorator:

@@ -202,3 +202,15 @@ def test_a_failed_verification_writes_nothing(tmp_path: Path, monkeypatch: pytes
     _code, _, err = cli(str(target), "--isolated", "--select", "KML003", "--fix")
     assert target.read_bytes() == before
     assert "not fixed" in err and "/metadata/name, which no fix named" in err
+
+
+def test_cached_results_keep_their_fixes(tmp_path: Path) -> None:
+    target = _job(tmp_path / "pods.yaml")
+    cache = tmp_path / "cache"
+    args = (str(target), "--isolated", "--select", "KML003,KML802", "--format", "json", "--cache-dir", str(cache),
+            "--unsafe-fixes")
+    _, first, _ = cli(*args)
+    _, second, err = cli(*args, "-v")
+    assert "1 of 1 files reused" in err
+    assert json.loads(first)["findings"] == json.loads(second)["findings"]
+    assert any("fix" in f for f in json.loads(second)["findings"])

@@ -88,7 +88,8 @@ def test_junit_failures_follow_fail_on(tmp_path: Path) -> None:
     (tmp_path / "pods.yaml").write_text(
         "apiVersion: v1\nkind: Pod\nmetadata: {name: two, namespace: x}\nspec:\n"
         "  automountServiceAccountToken: false\n  containers:\n"
-        "    - {name: a, image: 'busybox:1.36'}\n    - {name: b, image: 'busybox:1.36'}\n---\n"
+        "    - {name: a, image: 'busybox:1.36', resources: {requests: {cpu: 10m, memory: 8Mi}}}\n"
+        "    - {name: b, image: 'busybox:1.36', resources: {requests: {cpu: 10m, memory: 8Mi}}}\n---\n"
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: clean, namespace: x}\ndata: {a: b}\n")
     for fail_on, code_expected in (("error", 0), ("warning", 1), ("never", 0)):
         code, root = _junit("pods.yaml", "--fail-on", fail_on, cwd=tmp_path)
@@ -116,14 +117,15 @@ def test_cross_object_findings_follow_every_file_under_their_heading() -> None:
     from kml_lint.reporters.text import ACROSS_FILES
 
     for fmt in ("text", "full"):
-        _, out, _ = run(str(ROOT / "tests" / "golden" / "input"), "--format", fmt)
+        # KML820 (a hardening extra, off by default) is the cross-object rule these inputs trigger
+        _, out, _ = run(str(ROOT / "tests" / "golden" / "input"), "--format", fmt, "--extend-select", "KML820")
         before, heading, after = out.partition(ACROSS_FILES + "\n")
         assert heading and ACROSS_FILES not in after, out
         assert "KML820" not in before and "KML001" in before and "KML202" in before
         findings = [line for line in after.splitlines() if ": note KML" in line or ": warning KML" in line]
         assert len(findings) == 2 and all("KML820" in line for line in findings)
         assert before.endswith("\n\n")  # set apart by one blank line
-    _, out, _ = run(str(ROOT / "tests" / "golden" / "input"), "--quiet")
+    _, out, _ = run(str(ROOT / "tests" / "golden" / "input"), "--quiet", "--extend-select", "KML820")
     assert ACROSS_FILES not in out and "KML820" in out  # --quiet: findings only
     _, out, _ = run(str(ROOT / "examples" / "serving-deployment.yaml"))
     assert ACROSS_FILES not in out  # no cross-object finding, no heading
@@ -204,12 +206,13 @@ def test_sarif_cap_keeps_unsuppressed_then_errors_then_warnings(tmp_path: Path) 
     then warnings (a late error in file order is kept over early notes), and stderr says what went."""
     # Notes come first in file order: a cut in file order would keep them and drop the errors below.
     (tmp_path / "a-notes.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: early, namespace: x}\n"
-                                           "spec:\n  containers:\n    - name: c\n      image: busybox:1.36\n")
+                                           "spec:\n  containers:\n    - name: c\n      image: busybox:1.36\n"
+                                           "      resources: {requests: {cpu: 10m, memory: 8Mi}, limits: {memory: 8Mi}}\n")
     shutil.copy(ROOT / "examples" / "train-job.yaml", tmp_path / "b-job.yaml")
     (tmp_path / "c-suppressed.yaml").write_text(
         "apiVersion: v1\nkind: Pod\nmetadata: {name: late, namespace: x}\nspec:\n  containers:\n"
         "    - name: c\n      image: busybox:1.36\n      env:\n"
-        "        - {name: HF_TOKEN, value: hf_abcdefghijklmnopqrstuvwxyz0123456789}  # kml-lint: ignore[KML401] t\n")
+        "        - {name: HF_TOKEN, value: hf_abcdefghijklmnopqrstuvwxyz0123456789}  # kml-lint: ignore[KML402] t\n")
     everything, err = _sarif_results("--sarif-max-results", "100000", cwd=tmp_path)
     assert "left out" not in err
     rank = {"error": 0, "warning": 1, "note": 2}

@@ -31,28 +31,47 @@ def test_jobs_output_is_identical_to_one_process(fmt: str, tmp_path: Path) -> No
 
 
 def test_cache_reuses_unchanged_files_and_notices_changes(tmp_path: Path) -> None:
+    work, folder = tmp_path / "repo", str(tmp_path / "cache")
+    work.mkdir()
     for name in ("train-job.yaml", "nightly-cronjob.yaml"):
-        shutil.copy(ROOT / "examples" / name, tmp_path / name)
-    first = kml(".", "--format", "json", "--cache", "-v", cwd=tmp_path)
+        shutil.copy(ROOT / "examples" / name, work / name)
+
+    def cached_run() -> subprocess.CompletedProcess[str]:
+        return kml(".", "--format", "json", "--cache-dir", folder, "-v", cwd=work)
+
+    first = cached_run()
     assert "cache: 0 of 2 files reused" in first.stderr
-    assert (tmp_path / ".kml-lint-cache" / ".gitignore").read_text().strip().endswith("*")
-    second = kml(".", "--format", "json", "--cache", "-v", cwd=tmp_path)
+    assert (Path(folder) / ".gitignore").read_text().strip().endswith("*")
+    second = cached_run()
     assert "cache: 2 of 2 files reused" in second.stderr and second.stdout == first.stdout
     # a changed file is linted again
-    (tmp_path / "nightly-cronjob.yaml").write_text((ROOT / "examples" / "nightly-cronjob.yaml").read_text()
-                                                   .replace(":nightly", ":2024.06.01"))
-    third = kml(".", "--format", "json", "--cache", "-v", cwd=tmp_path)
+    (work / "nightly-cronjob.yaml").write_text((ROOT / "examples" / "nightly-cronjob.yaml").read_text()
+                                               .replace(":nightly", ":2024.06.01"))
+    third = cached_run()
     assert "cache: 1 of 2 files reused" in third.stderr
     assert len(json.loads(third.stdout)["findings"]) == len(json.loads(first.stdout)["findings"]) - 1
     # a changed option (rule parameters through a configuration file) invalidates everything
-    (tmp_path / ".kml-lint.yaml").write_text("rules:\n  KML301:\n    params: {floating_tags: [edge]}\n")
-    fourth = kml(".", "--format", "json", "--cache", "-v", cwd=tmp_path)
+    (work / ".kml-lint.yaml").write_text("rules:\n  KML301:\n    params: {floating_tags: [edge]}\n")
+    fourth = cached_run()
     assert "cache: 0 of 2 files reused" in fourth.stderr
+
+
+def test_default_cache_is_the_users_cache_folder(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "examples" / "train-job.yaml", tmp_path / "job.yaml")
+    home = tmp_path / "xdg"
+    env = {"XDG_CACHE_HOME": str(home)}
+    first = kml_process("job.yaml", "--cache", "-v", cwd=tmp_path, env=env)
+    second = kml_process("job.yaml", "--cache", "-v", cwd=tmp_path, env=env)
+    assert "cache: 1 of 1 files reused" in second.stderr and first.stdout == second.stdout
+    assert not (tmp_path / ".kml-lint-cache").exists()
+    assert list((home / "kml-lint").rglob("*.json")) and (home / "kml-lint" / "key").stat().st_mode & 0o777 == 0o600
 
 
 def test_cache_never_holds_a_secret(tmp_path: Path) -> None:
     shutil.copy(ROOT / "examples" / "train-job.yaml", tmp_path / "job.yaml")
-    kml(".", "--cache", "--format", "full", cwd=tmp_path)
+    kml("job.yaml", "--cache-dir", str(tmp_path / "cache"), "--format", "full", cwd=tmp_path)
     token = "hf_ThisIsNotARealTokenButItLooksLikeOne42"
-    for path in (tmp_path / ".kml-lint-cache").rglob("*.json"):
+    entries = list((tmp_path / "cache").rglob("*.json"))
+    assert entries
+    for path in entries:
         assert token not in path.read_text()

@@ -103,8 +103,8 @@ def test_no_output_format_leaks(workspace: Path, fmt: str) -> None:
 def test_baseline_and_cache_do_not_leak(workspace: Path) -> None:
     proc = kml(workspace, "--write-baseline")
     assert_clean(proc.stdout, "the baseline")
-    kml(workspace, "--cache", "--format", "full")
-    cached = "".join(p.read_text() for p in (workspace / ".kml-lint-cache").rglob("*.json"))
+    kml(workspace, "--cache-dir", str(workspace.parent / "kml-cache"), "--format", "full")
+    cached = "".join(p.read_text() for p in (workspace.parent / "kml-cache").rglob("*.json"))
     assert cached
     assert_clean(cached, "the cache")
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
+from ..safeio import read_bytes
 from ..source import SourceText, decode
 from . import kinds as _kinds  # noqa: F401  (registers the fact kinds)
 from .facts import FACT_KINDS, Fact, RunFacts
@@ -70,15 +70,9 @@ def _read_regular(path: str, max_size: int) -> bytes | None:
     """A regular file's bytes, at most ``max_size`` of them; ``None`` for anything else. A FIFO or a device
     named as a manifest must never block or flood the pre-pass (linting it reports why it is skipped)."""
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            return None
-        with open(path, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # swapped after the check
-                return None
-            data = handle.read(max_size + 1)
-    except OSError:
+        return read_bytes(path, max_size)
+    except OSError:  # safeio.UnsafeFile too: not a regular file, or too large
         return None
-    return data if len(data) <= max_size else None
 
 
 def _text(data: bytes) -> str | None:

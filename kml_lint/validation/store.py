@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..registry import schemas_dir
+from ..safeio import MAX_INPUT_SIZE, UnsafeFile, describe_error, read_bytes, read_text
 from .compiler import CompiledSchema
 from .convert import crd_schemas, user_json_schema
 from .versions import resolve_version
@@ -34,6 +35,21 @@ class SchemaEntry:
 def member_name(group: str, version: str, kind: str) -> str:
     """A schema's name in a bundle and in kubeconform's CRDs-catalog layout: ``apps/deployment_v1.json``."""
     return f"{group or 'core'}/{kind.lower()}_{version}.json"
+
+
+def schema_bytes(path: Path) -> bytes:
+    """A JSON schema file's bytes, gunzipped for ``.gz``: a regular file, and at most ``MAX_INPUT_SIZE`` bytes
+    before and after decompression (a small gzip file can expand to gigabytes)."""
+    raw = read_bytes(str(path))
+    if not path.name.endswith(".gz"):
+        return raw
+    import io
+
+    with gzip.GzipFile(fileobj=io.BytesIO(raw)) as unpacked:
+        data = unpacked.read(MAX_INPUT_SIZE + 1)
+    if len(data) > MAX_INPUT_SIZE:
+        raise UnsafeFile(str(path), f"expands to more than {MAX_INPUT_SIZE:,} bytes: not read", True)
+    return data
 
 
 class SchemaFolder:
@@ -65,9 +81,11 @@ class SchemaFolder:
         from ..yamlfold import parse_yaml
 
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_text(str(path))
+        except UnsafeFile:
+            raise  # a FIFO, device or oversized file among users' schemas: an error, not a warning
         except (OSError, UnicodeDecodeError) as exc:
-            self.problems.append((str(path), f"schema file cannot be read: {exc}"))
+            self.problems.append((str(path), f"schema file cannot be read: {describe_error(exc)}"))
             return
         if "CustomResourceDefinition" not in text:
             return
@@ -108,10 +126,9 @@ class SchemaFolder:
             if path is None:
                 continue
             try:
-                raw = path.read_bytes()
-                data = json.loads(gzip.decompress(raw) if path.name.endswith(".gz") else raw)
-            except (OSError, ValueError, EOFError) as exc:
-                self.problems.append((str(path), f"schema file is not valid JSON: {exc}"))
+                data = json.loads(schema_bytes(path))
+            except (OSError, ValueError, EOFError, RecursionError) as exc:
+                self.problems.append((str(path), f"schema file is not valid JSON: {describe_error(exc)}"))
                 continue
             schema, notes = user_json_schema(path, data)
             for note in notes:
@@ -125,7 +142,7 @@ class SchemaFolder:
         index = self._index().get("index.json")
         if index is not None:
             try:
-                return found + [tuple(item) for item in json.loads(index.read_text(encoding="utf-8"))]
+                return found + [tuple(item) for item in json.loads(read_bytes(str(index)))]
             except (OSError, ValueError, TypeError):
                 pass
         for name in self._index():
@@ -162,10 +179,11 @@ class SchemaStore:
                 continue
             for path in folder._index().values():
                 try:
-                    raw = path.read_bytes()
-                    json.loads(gzip.decompress(raw) if path.name.endswith(".gz") else raw)
-                except (OSError, ValueError, EOFError) as exc:
-                    self.problems.append((str(path), f"schema file is not valid JSON: {exc}"))
+                    json.loads(schema_bytes(path))
+                except UnsafeFile:
+                    raise  # a FIFO, device or oversized file among users' schemas: an error, not a warning
+                except (OSError, ValueError, EOFError, RecursionError) as exc:
+                    self.problems.append((str(path), f"schema file is not valid JSON: {describe_error(exc)}"))
 
 
     def lookup(self, group: str, version: str, kind: str) -> SchemaEntry | None:
