@@ -168,10 +168,10 @@ def test_stdin_gets_the_fixed_stream_and_rendered_input_no_fix() -> None:
 def test_text_json_and_sarif_show_fixes(tmp_path: Path) -> None:
     target = _job(tmp_path / "pods.yaml")
     _, out, _ = cli(str(target), "--isolated", "--select", "KML003,KML501,KML802")
-    assert "KML003 schema-violation [*]" in out and "KML802 privilege-escalation-allowed [*]" not in out
+    assert "KML003 schema-violation: [*] " in out and "KML802 privilege-escalation-allowed: [*]" not in out
     assert "[*] 4 findings fixable with --fix; 3 more with --fix --unsafe-fixes." in out
     _, out, _ = cli(str(target), "--isolated", "--select", "KML003,KML501,KML802", "--unsafe-fixes")
-    assert "KML802 privilege-escalation-allowed [*]" in out and "7 findings fixable with --fix --unsafe-fixes" in out
+    assert "KML802 privilege-escalation-allowed: [*] " in out and "7 findings fixable with --fix --unsafe-fixes" in out
     _, out, _ = cli(str(target), "--isolated", "--select", "KML003", "--format", "json")
     fix = json.loads(out)["findings"][0]["fix"]
     assert fix["applicability"] == "safe" and fix["edits"][0]["text"] == '"8000"'
@@ -214,3 +214,15 @@ def test_cached_results_keep_their_fixes(tmp_path: Path) -> None:
     assert "1 of 1 files reused" in err
     assert json.loads(first)["findings"] == json.loads(second)["findings"]
     assert any("fix" in f for f in json.loads(second)["findings"])
+
+
+def test_the_readme_example_is_what_fix_does(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Fixing"):readme.index("## Output formats")]
+    before, after = (block.split("\n", 1)[1] for block in section.split("```yaml")[1:3])
+    before, after = before[:before.index("```")], after[:after.index("```")]
+    target = tmp_path / "train.yaml"
+    target.write_text(before, encoding="utf-8")
+    _, _, err = cli(str(target), "--isolated", "--fix", "--unsafe-fixes", "-q")
+    assert target.read_text(encoding="utf-8") == after
+    assert "fixed 5 findings in 1 file" in err

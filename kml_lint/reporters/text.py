@@ -31,8 +31,8 @@ def headline(finding: Finding, color: bool, full: bool = False, unsafe_fixes: bo
     """The finding's line: its short text, or (``full``) the whole message; ``[*]`` when --fix repairs it."""
     location = f"{finding.path}:{finding.line}:{finding.col}:"
     severity = finding.severity.label
-    mark = " [*]" if fixable(finding, unsafe_fixes) else ""
-    rule = f"{finding.rule_id} {finding.rule_name}{mark}:"
+    mark = "[*] " if fixable(finding, unsafe_fixes) else ""  # as ruff marks them: before the text
+    rule = f"{finding.rule_id} {finding.rule_name}:"
     suffix = ""
     if finding.suppression is not None:
         why = f": {finding.suppression.reason}" if finding.suppression.reason else ""
@@ -42,7 +42,7 @@ def headline(finding: Finding, color: bool, full: bool = False, unsafe_fixes: bo
         severity = click.style(severity, fg=COLORS[finding.severity], bold=True)
         rule = click.style(rule, dim=True)
         suffix = click.style(suffix, dim=True) if suffix else ""
-    return f"{location} {severity} {rule} {finding.message if full else finding.brief}{suffix}"
+    return f"{location} {severity} {rule} {mark}{finding.message if full else finding.brief}{suffix}"
 
 
 class TextReporter(Reporter):
