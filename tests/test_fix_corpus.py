@@ -19,11 +19,13 @@ from conftest import CORPUS, cli, requires_corpus
 from kml_lint.fixing.apply import differences
 from kml_lint.yamlfold import parse_yaml
 
+# Every security check too (the restricted level): the most fixes, the most edits in one file.
+_STRICT = ("--isolated", "--pod-security", "restricted")
 _NOT_FIXED = re.compile(r"^kml-lint: not fixed: (?P<path>.+?): (?P<reason>.+)$", re.MULTILINE)
 
 
 def _findings(root: Path) -> list[dict]:
-    code, out, _ = cli(root.name, "--isolated", "--format", "json", "--unsafe-fixes", cwd=root.parent)
+    code, out, _ = cli(root.name, *_STRICT, "--format", "json", "--unsafe-fixes", cwd=root.parent)
     assert code in (0, 1)
     return json.loads(out)["findings"]
 
@@ -61,11 +63,12 @@ def test_fix_over_the_corpus(tmp_path: Path) -> None:
     fixable = [f for f in before if "fix" in f and f["suppression"] is None]
     assert fixable, "the corpus has fixable findings"
 
-    code, _, err = cli(root.name, "--isolated", "--fix", "--unsafe-fixes", "--format", "json", "-o",
+    code, _, err = cli(root.name, *_STRICT, "--fix", "--unsafe-fixes", "--format", "json", "-o",
                        str(tmp_path / "after-fix.json"), cwd=tmp_path)
     assert code in (0, 1), err
     assert "Traceback" not in err
     not_fixed = {m["path"]: m["reason"] for m in _NOT_FIXED.finditer(err)}
+    assert not not_fixed, f"the safety net refused files: {not_fixed}"  # every fix over the corpus verifies
     after_files = _snapshot(root)
     changed = [path for path in before_files if after_files[path] != before_files[path]]
     assert changed
@@ -103,7 +106,7 @@ def test_fix_over_the_corpus(tmp_path: Path) -> None:
         if finding["path"] not in not_fixed:
             assert left[key] <= had[key] - fixed[key], f"{finding['path']}:{finding['line']} {finding['rule']} is left"
 
-    code, _, err = cli(root.name, "--isolated", "--fix", "--unsafe-fixes", "-q", cwd=tmp_path)
+    code, _, err = cli(root.name, *_STRICT, "--fix", "--unsafe-fixes", "-q", cwd=tmp_path)
     assert _snapshot(root) == after_files, "a second --fix changed files"
     assert "fixed" not in err
 
