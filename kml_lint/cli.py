@@ -372,7 +372,8 @@ def _inspect(paths: list[str], workloads: Any, output_format: str, output: str |
         _fail("--inspect prints text or json")
     try:
         files = inspect_paths(paths, workloads or builtin_table(), settings["exclude"], options["force_exclude"],
-                              settings["max-file-size"], options["stdin_filename"])
+                              settings["max-file-size"], options["stdin_filename"],
+                              kubernetes_version=settings["kubernetes-version"], schema_dirs=settings["schema-dirs"])
     except FileNotFoundError as exc:
         _fail(f"path does not exist: {exc.args[0]}")
     text = render_json(files) if output_format == "json" else render_text(files)

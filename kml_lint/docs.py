@@ -250,6 +250,10 @@ def generated_files(root: Path, rules: list[Rule]) -> dict[Path, str]:
 
     table = compiled_workloads((root / "kml_lint" / "workloads.yaml").read_text(encoding="utf-8"))
     files[root / "kml_lint" / COMPILED_WORKLOADS] = json.dumps(table, indent=1, ensure_ascii=False) + "\n"
+    from .pods.finder import COMPILED_CRD_PODS, compiled_crd_pods
+
+    pods = compiled_crd_pods(root / "schemas" / "crds")
+    files[root / "kml_lint" / COMPILED_CRD_PODS] = json.dumps(pods, indent=0, sort_keys=True) + "\n"
     return files
 
 

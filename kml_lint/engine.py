@@ -68,8 +68,10 @@ class FileContext:
     def views(self, obj: K8sObject) -> list[PodView]:
         """The pod templates of ``obj`` (computed once per object, shared by every rule)."""
         if self._views is None or self._views[0] is not obj:
+            from .pods.finder import pod_finder
+
             table = self.workloads if self.workloads is not None else builtin_table()
-            self._views = (obj, table.views(obj))
+            self._views = (obj, pod_finder(self.run, table).views(obj))
         return self._views[1]
 
     def site(self, obj: K8sObject, pointer: str, at: str = "key", subject: str | None = None) -> Site:

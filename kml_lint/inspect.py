@@ -12,6 +12,7 @@ from typing import Any
 
 from .discovery import discover
 from .objects import InvalidDocument, K8sObject, objects_of
+from .pods.finder import PodFinder
 from .source import DEFAULT_MAX_FILE_SIZE, SourceError, decode, read_path
 from .workloads import PodView, WorkloadTable
 from .yamlfold import parse_yaml
@@ -32,17 +33,19 @@ class FileInspection:
     error: str | None = None
 
 
-def inspect_object(table: WorkloadTable, obj: K8sObject) -> ObjectInspection:
-    if not table.knows(obj):
+def inspect_object(finder: PodFinder | WorkloadTable, obj: K8sObject) -> ObjectInspection:
+    if isinstance(finder, WorkloadTable):
+        finder = PodFinder(finder)
+    if not finder.knows(obj):
         return ObjectInspection(obj, "not-a-workload")
-    views = table.views(obj)
-    references = table.references(obj)
+    views = finder.views(obj)
+    references = finder.table.references(obj)
     if views:
         return ObjectInspection(obj, "pods", views, references)
     return ObjectInspection(obj, "reference-only" if references else "no-pods", [], references)
 
 
-def inspect_text(table: WorkloadTable, path: str, text: str) -> FileInspection:
+def inspect_text(table: PodFinder | WorkloadTable, path: str, text: str) -> FileInspection:
     result = FileInspection(path)
     parsed = parse_yaml(text)
     if parsed.error is not None:
@@ -56,12 +59,24 @@ def inspect_text(table: WorkloadTable, path: str, text: str) -> FileInspection:
 
 def inspect_paths(paths: list[str], table: WorkloadTable, excludes: list[str] | None = None,
                   force_exclude: bool = False, max_file_size: int = DEFAULT_MAX_FILE_SIZE,
-                  stdin_filename: str | None = None) -> list[FileInspection]:
+                  stdin_filename: str | None = None, kubernetes_version: str | None = None,
+                  schema_dirs: list[str] | None = None) -> list[FileInspection]:
+    """What kml-lint finds in each object, the way a run finds it: the table, the CRDs it knows (shipped,
+    ``schema_dirs``, and those among the files, found by the same pre-pass) and shape search."""
+    from .checks import RunContext
+    from .pods.finder import pod_finder
+    from .runwide import prepass
+
     found = discover(paths, excludes or [], force_exclude)
+    piped = sys.stdin.buffer.read(max_file_size + 1) if any(t.path == "-" for t in found.targets) else None
+    facts = prepass([t.path for t in found.targets if t.path != "-"], max_file_size,
+                    stdin=(stdin_filename or "-", piped) if piped is not None else None)
+    run = RunContext(kubernetes_version=kubernetes_version, schema_dirs=tuple(schema_dirs or ()), facts=facts)
+    finder = pod_finder(run, table)
     out = []
     for target in found.targets:
         if target.path == "-":
-            source = decode(sys.stdin.buffer.read(max_file_size + 1))
+            source = decode(piped or b"")
             name = stdin_filename or "-"
         else:
             source = read_path(target.path, max_file_size)
@@ -69,7 +84,7 @@ def inspect_paths(paths: list[str], table: WorkloadTable, excludes: list[str] | 
         if isinstance(source, SourceError):
             out.append(FileInspection(name, error=source.message))
             continue
-        inspected = inspect_text(table, name, source.text)
+        inspected = inspect_text(finder, name, source.text)
         if inspected.objects or inspected.error or target.explicit:
             out.append(inspected)
     return out
@@ -94,6 +109,7 @@ def view_dict(view: PodView) -> dict[str, Any]:
         "pointer": _pointer(view.pointer),
         "line": _line(obj, view.pointer),
         "shape": view.shape,
+        "found_by": found_by(view),
         "traits": sorted(view.traits),
         "partial": view.partial,
         "containers": [
@@ -107,6 +123,13 @@ def view_dict(view: PodView) -> dict[str, Any]:
     if view.owner is not None:
         out["embedded_object"] = {"apiVersion": obj.api_version, "kind": obj.kind, "pointer": obj.base}
     return out
+
+
+def found_by(view: PodView) -> str:
+    """Where kml-lint learnt this pod: ``table`` (a row of workloads.yaml or --workloads), ``crd <file>`` (derived
+    from the kind's CRD schema), or ``shape`` (found by its shape: add a row with --workloads to give it roles,
+    traits and defaults)."""
+    return view.source
 
 
 def render_json(files: list[FileInspection]) -> str:
@@ -130,7 +153,7 @@ def render_json(files: list[FileInspection]) -> str:
 _STATUS = {
     "reference-only": "reference-only: its pods are defined elsewhere",
     "no-pods": "a workload kind, but no pod template found (check the pointers, or add a row with --workloads)",
-    "not-a-workload": "not a workload kind (no row in the workload table)",
+    "not-a-workload": "not a workload kind (no row in the workload table, no pod in its CRD, not searched)",
 }
 
 
@@ -156,10 +179,14 @@ def render_text(files: list[FileInspection]) -> str:
     return "\n".join(lines) + "\n"
 
 
+_LEARNT = {"table": "from the workload table", "crd": "derived from the CRD {}",
+           "shape": "found by shape (add a row with --workloads for roles, traits and defaults)"}
+
+
 def _view_lines(view: PodView) -> list[str]:
     obj = view.obj
     role = view.role or "(pod)"
-    notes = [view.shape]
+    notes = [view.shape, _LEARNT.get(view.source.split(" ", 1)[0], view.source).format(view.source[4:])]
     if view.traits:
         notes.append("traits " + ", ".join(sorted(view.traits)))
     if view.partial:

@@ -284,6 +284,11 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
         plan = prepare(found, options.paths, facts)
         files = [t for t in found.targets if t.path != "-"]
     linter = FileLinter(options, facts)
+    if facts("crds"):  # the run's CRDs: converted and their pods derived once, here, before workers fork
+        from .pods.finder import pod_finder
+        from .workloads import builtin_table
+
+        pod_finder(linter.run, options.workloads or builtin_table()).prepare(facts("crds"))
     linters = (linter, FileLinter(replace(options, rules=run_rules), facts)) if context.near else (linter,)
     if options.schemas and options.schema_dirs:
         # Read users' schemas before any worker starts, so that unreadable ones are reported once, here.
@@ -392,11 +397,41 @@ def piped_roots(options: RunOptions) -> SourceRoots | None:
 
 
 def facts_notes(facts: RunFacts) -> list[str]:
-    """What --verbose says about the pre-pass: how many facts of each kind the run's files hold."""
+    """What --verbose says about the pre-pass: how many facts of each kind the run's files hold, and which CRDs
+    of the run are used instead of the shipped ones (or of an earlier CRD of the run)."""
     if not facts:
         return ["run-wide facts: none (no CRD, Namespace, quota, queue, kustomization or chart among the files)"]
     counts = ", ".join(f"{len(items)} {kind}" for kind, items in facts.by_kind.items())
-    return [f"run-wide facts: {counts}"]
+    return [f"run-wide facts: {counts}", *crd_notes(facts)]
+
+
+def crd_notes(facts: RunFacts) -> list[str]:
+    import json
+
+    from .registry import schemas_dir
+
+    try:
+        shipped = {tuple(item) for item in json.loads((schemas_dir() / "crds" / "index.json").read_text())}
+    except (OSError, ValueError):
+        shipped = set()
+    notes, first = [], {}
+    for fact in facts("crds"):
+        spec = fact.data.get("spec") if isinstance(fact.data.get("spec"), dict) else {}
+        names = spec.get("names") if isinstance(spec.get("names"), dict) else {}
+        group, kind = spec.get("group"), names.get("kind")
+        versions = [v.get("name") for v in spec.get("versions") or [{"name": spec.get("version")}]
+                    if isinstance(v, dict) and isinstance(v.get("name"), str)]
+        for version in versions:
+            where = f"{fact.path}:{fact.line}"
+            key = (group, version, kind)
+            if key in first:
+                notes.append(f"{where}: CRD of {group}/{version} {kind} not used: {first[key]} defines it first")
+                continue
+            first[key] = where
+            if key in shipped:
+                notes.append(f"{where}: CRD of {group}/{version} {kind} is used instead of the shipped one (it is "
+                             "the version this repository deploys)")
+    return notes
 
 
 def schema_rules(options: RunOptions) -> list[Rule]:

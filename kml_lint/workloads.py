@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -21,7 +22,7 @@ from .paths import package_file
 from .yamlfold import escape_pointer_token, parse_yaml
 
 CONTAINER_LISTS = ("containers", "initContainers")  # ephemeralContainers are debugging aids: skipped
-SHAPES = ("template", "podspec", "container", "object", "manifest")
+SHAPES = ("template", "podspec", "container", "object", "manifest", "search")
 CONTAINER_KINDS = {"main": "containers", "init": "initContainers", "sidecar": "sidecars"}
 SIZING_KEYS = frozenset(f"{section}.{name}" for section in ("requests", "limits") for name in ("cpu", "memory"))
 MAX_EMBEDDING = 4  # objects inside objects inside objects...: deeper is refused, not followed
@@ -106,6 +107,7 @@ class PodView:
     owner: K8sObject | None = None  # the top-level object, when ``obj`` is embedded in it
     shape: str = "template"
     required_container: str | None = None  # the operator rejects the pod unless a container has this name
+    source: str = "table"  # where kml-lint learnt this pod: table | crd (with the CRD's file) | shape
 
     def describe(self) -> str:
         """``Deployment vllm`` or ``PyTorchJob bert-ft, replica Worker``."""
@@ -173,6 +175,7 @@ class PodLocation:
     when: tuple[Tokens, ...] = ()  # the pod exists only when one of these (relative to the node) exists
     partial: bool = False
     required_container: str | None = None  # the operator rejects the pod without a container of this name
+    source: str = "table"  # table | "crd <file>" (derived from a CRD schema) | shape (not in the table syntax)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +186,7 @@ class TableRow:
     pods: tuple[PodLocation, ...]
     references: tuple[Tokens, ...] = ()
     origin: str = ""
+    parameters: tuple[str, ...] = ()  # regexes of the operator's own run-time placeholders (${trialParameters.x})
 
 
 @dataclass(slots=True)
@@ -192,6 +196,30 @@ class WorkloadTable:
     by_kind: dict[str, list[PodLocation]]
     references_by_kind: dict[str, list[Tokens]] = field(default_factory=dict)
     rows: list[TableRow] = field(default_factory=list)
+    not_pods: tuple[str, ...] = ()  # group/Kind patterns never searched by shape (policies hold patterns of pods)
+    parameters_by_kind: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def placeholders(self, *group_kinds: str) -> re.Pattern[str] | None:
+        """One regex for the run-time placeholders of these kinds' operators (None: they have none)."""
+        patterns = sorted({p for kind in group_kinds for p in self.parameters_by_kind.get(kind, ())})
+        return _placeholder_regex(tuple(patterns)) if patterns else None
+
+    def embedded(self, obj: K8sObject, locate: Locate | None = None) -> list[K8sObject]:
+        """Objects written inside ``obj`` (a Katib trial, an AppWrapper component, an Argo resource manifest)."""
+        found = []
+        for location in (locate or self.locations)(obj):
+            if location.shape not in ("object", "manifest"):
+                continue
+            for node, pointer, _ in _expand(obj.data, obj.base, location.path):
+                inner = _embedded(obj, node, pointer, location.shape)
+                if inner is not None:
+                    found.append(inner)
+        return found
+
+    def holds_no_pods(self, group_kind: str) -> bool:
+        from fnmatch import fnmatchcase
+
+        return any(fnmatchcase(group_kind, pattern) for pattern in self.not_pods)
 
     def kinds(self) -> set[str]:
         return set(self.by_kind) | set(self.references_by_kind)
@@ -199,8 +227,13 @@ class WorkloadTable:
     def knows(self, obj: K8sObject) -> bool:
         return obj.group_kind in self.by_kind or obj.group_kind in self.references_by_kind
 
-    def views(self, obj: K8sObject) -> list[PodView]:
-        return list(self._views(obj, None, None, 0))
+    def views(self, obj: K8sObject, locate: Locate | None = None) -> list[PodView]:
+        """The object's pods. ``locate``: where an object of some kind keeps its pods (default: this table's rows;
+        ``pods.finder.PodFinder`` adds rows derived from CRDs and shape search)."""
+        return list(self._views(obj, None, None, 0, locate or self.locations))
+
+    def locations(self, obj: K8sObject) -> list[PodLocation]:
+        return self.by_kind.get(obj.group_kind) or []
 
     def references(self, obj: K8sObject) -> list[str]:
         """Absolute pointers of the object's reference fields that are set (pods defined elsewhere)."""
@@ -215,14 +248,15 @@ class WorkloadTable:
         """This table plus rows in the table's own syntax; rows for a kind replace that kind's rows."""
         extra = parse_rows(data, origin)
         replaced = {kind for row in extra for kind in row.kinds}
-        kept = [TableRow(tuple(k for k in row.kinds if k not in replaced), row.pods, row.references, row.origin)
-                for row in self.rows]
-        return _build([row for row in kept if row.kinds] + extra)
+        kept = [TableRow(tuple(k for k in row.kinds if k not in replaced), row.pods, row.references, row.origin,
+                         row.parameters) for row in self.rows]
+        return _build([row for row in kept if row.kinds] + extra, self.not_pods + _not_pods(data, origin))
 
     # -- walking --------------------------------------------------------------------------------
 
-    def _views(self, obj: K8sObject, owner: K8sObject | None, prefix: str | None, depth: int) -> Iterator[PodView]:
-        locations = self.by_kind.get(obj.group_kind)
+    def _views(self, obj: K8sObject, owner: K8sObject | None, prefix: str | None, depth: int,
+               locate: Locate) -> Iterator[PodView]:
+        locations = locate(obj)
         if not locations:
             return
         seen: set[str] = set()
@@ -230,13 +264,18 @@ class WorkloadTable:
             for node, pointer, captures in _expand(obj.data, obj.base, location.path):
                 if pointer in seen or not isinstance(node, (dict, str)):
                     continue
+                if location.source != "table" and _under(pointer, seen):
+                    continue  # a derived row never finds a second pod inside one a row found
                 if location.shape in ("object", "manifest"):
                     inner = _embedded(obj, node, pointer, location.shape)
                     if inner is not None and depth < MAX_EMBEDDING:
                         seen.add(pointer)
                         role = _role(location.role, captures, inner.data)
                         role = f"{prefix}, {role}" if prefix and role else (prefix or role)
-                        yield from self._views(inner, owner or obj, role, depth + 1)
+                        yield from self._views(inner, owner or obj, role, depth + 1, locate)
+                    continue
+                if location.shape == "search":
+                    yield from _searched(obj, node, pointer, location, seen, owner, prefix)
                     continue
                 role = _role(location.role, captures, node)
                 role = f"{prefix}, {role}" if prefix and role else (prefix or role)
@@ -249,6 +288,56 @@ class WorkloadTable:
                     seen.add(pointer)
                     view.owner = owner
                     yield view
+
+
+Locate = Callable[[K8sObject], "list[PodLocation]"]
+
+
+def _under(pointer: str, seen: set[str]) -> bool:
+    """Whether ``pointer`` is a pod already found, or inside one."""
+    return any(pointer == found or pointer.startswith(found + "/") for found in seen)
+
+
+def _searched(obj: K8sObject, node: Any, pointer: str, location: PodLocation, seen: set[str],
+              owner: K8sObject | None, prefix: str | None) -> Iterator[PodView]:
+    """Pods found by shape below ``node`` (a ``search`` location: an opaque part of a schema, or a whole object
+    of a kind nothing describes)."""
+    from .pods.shape import search
+
+    if not isinstance(node, dict) or _under(pointer, seen):
+        return
+    root = pointer == obj.base
+    for found, where, shape, role in search(node, pointer, _labels(obj, pointer), root):
+        if _under(where, seen):
+            continue
+        shaped = PodLocation((), shape, partial=True, source="shape")
+        role = f"{role} (found by shape)" if role else "found by shape"  # messages, JSON and SARIF say so
+        role = f"{prefix}, {role}" if prefix else role
+        view = _make_view(obj, found, where, shaped, role)
+        if view is not None and view.containers:
+            seen.add(where)
+            view.owner = owner
+            yield view
+
+
+def _labels(obj: K8sObject, pointer: str) -> tuple[str, ...]:
+    """The tokens of ``pointer`` (below the object's base), list items named ``[name]`` as in derived roles."""
+    tokens: list[str] = []
+    node: Any = obj.data
+    for raw in pointer[len(obj.base):].split("/")[1:]:
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+            name = node.get("name") if isinstance(node, dict) else None
+            label = f"[{name}]" if isinstance(name, str) and name else f"[{token}]"
+            if tokens:
+                tokens[-1] += label
+            else:
+                tokens.append(label)
+        else:
+            node = node.get(token) if isinstance(node, dict) else None
+            tokens.append(token)
+    return tuple(tokens)
 
 
 def _embedded(obj: K8sObject, node: Any, pointer: str, shape: str) -> K8sObject | None:
@@ -331,7 +420,7 @@ def _make_view(obj: K8sObject, node: dict[str, Any], pointer: str, location: Pod
         return None
     view = PodView(obj, pointer, spec_pointer, spec, metadata if isinstance(metadata, dict) else {}, role,
                    traits=location.traits, partial=location.partial, shape=shape,
-                   required_container=location.required_container)
+                   required_container=location.required_container, source=location.source)
     if location.defaults:
         _apply_defaults(view, obj, node, location.defaults)
     locations = location.containers if location.containers is not None else (
@@ -352,6 +441,11 @@ def _make_view(obj: K8sObject, node: dict[str, Any], pointer: str, location: Pod
                 list_name = where.path[-1] if where.path else CONTAINER_KINDS[where.kind]
             view.containers.append(_container(where, item, item_ptr, list_name, index, obj, block=not listed))
     _apply_patches(view, obj, node, location.defaults)
+    if location.source != "table":
+        for container in view.containers:
+            # A block found by a CRD's schema or by shape: which container fields the operator reads is unknown,
+            # so a field it lacks means "unknown", as for a block that overrides another object's container.
+            container.inherits = container.inherits or container.block
     return view
 
 
@@ -365,17 +459,34 @@ def _container(where: ContainerLocation, item: dict[str, Any], pointer: str, lis
             if source in item:
                 data[field_name] = item[source]
                 origins[field_name] = pointer_join(pointer, source)
+        renamed = {source: field_name for field_name, source in where.fields}  # computeResources -> resources
         for source in where.defaults:
             for node, node_ptr, _ in _expand(obj.data, obj.base, source.path):
                 if not isinstance(node, dict):
                     continue
                 for key in source.fields if source.fields is not None else tuple(node):
-                    if key in node and data.get(key) is None:
-                        data[key] = node[key]
-                        origins[key] = pointer_join(node_ptr, key)
+                    if key not in node:
+                        continue
+                    target = renamed.get(key, key)
+                    own = data.get(target)
+                    if own is None:
+                        data[target] = node[key]
+                        origins[target] = pointer_join(node_ptr, key)
+                    elif isinstance(own, dict) and isinstance(node[key], dict):
+                        # A template's mapping (Tekton's stepTemplate, Argo's templateDefaults) is merged like a
+                        # strategic merge patch: the container's own keys win, one level down too.
+                        data[target] = _merged(node[key], own)
     name = item.get("name")
     return Container(list_name, index, name if isinstance(name, str) and name else where.name, data, pointer,
                      where.kind, block, origins, dict(where.sizing), where.inherits)
+
+
+def _merged(base: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in own.items():
+        below = out.get(key)
+        out[key] = {**below, **value} if isinstance(below, dict) and isinstance(value, dict) else value
+    return out
 
 
 def _first(node: Any, path: Tokens) -> Any:
@@ -472,18 +583,33 @@ def parse_rows(data: Any, origin: str) -> list[TableRow]:
 
 def parse_table(data: Any, origin: str) -> WorkloadTable:
     """Build the table from workloads.yaml-shaped data; errors name the offending entry."""
-    return _build(parse_rows(data, origin))
+    return _build(parse_rows(data, origin), _not_pods(data, origin))
 
 
-def _build(rows: list[TableRow]) -> WorkloadTable:
+def _not_pods(data: Any, origin: str) -> tuple[str, ...]:
+    value = data.get("not_pods", []) if isinstance(data, dict) else []
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise TableError(f"{origin}: not_pods: expected a list of group/Kind patterns (`*` allowed)")
+    return tuple(value)
+
+
+def _build(rows: list[TableRow], not_pods: tuple[str, ...] = ()) -> WorkloadTable:
     by_kind: dict[str, list[PodLocation]] = {}
     references: dict[str, list[Tokens]] = {}
+    parameters: dict[str, tuple[str, ...]] = {}
     for row in rows:
         for kind in row.kinds:
             by_kind.setdefault(kind, []).extend(row.pods)
             if row.references:
                 references.setdefault(kind, []).extend(row.references)
-    return WorkloadTable(by_kind, references, rows)
+            if row.parameters:
+                parameters[kind] = (*parameters.get(kind, ()), *row.parameters)
+    return WorkloadTable(by_kind, references, rows, not_pods, parameters)
+
+
+@cache
+def _placeholder_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
 
 
 def _fail(where: str, message: str) -> TableError:
@@ -519,7 +645,7 @@ def _row(entry: Any, where: str) -> TableRow:
         raise _fail(where, "a row is a mapping with 'kinds' and 'pods'")
     kinds = entry.get("kinds")
     label = f"{where} ({', '.join(map(str, kinds))})" if isinstance(kinds, list) and kinds else where
-    _keys(entry, {"kinds", "pods", "references"}, label)
+    _keys(entry, {"kinds", "pods", "references", "parameters"}, label)
     if not isinstance(kinds, list) or not kinds:
         raise _fail(label, "needs a non-empty 'kinds' list (group/Kind, core kinds bare: Pod, batch/Job)")
     for kind in kinds:
@@ -532,8 +658,14 @@ def _row(entry: Any, where: str) -> TableRow:
                        for n, p in enumerate(entry.get("references") or []))
     if "references" in entry and not isinstance(entry["references"], list):
         raise _fail(label, "references: expected a list of pointers")
+    parameters = _strings(entry["parameters"], f"{label}: parameters") if "parameters" in entry else ()
+    for pattern in parameters:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise _fail(label, f"parameters: {pattern!r} is not a regular expression: {exc}") from None
     return TableRow(tuple(kinds), tuple(_pod(pod, f"{label}: pods[{n}]") for n, pod in enumerate(pods)), references,
-                    where)
+                    where, parameters)
 
 
 _POD_KEYS = {"path", "shape", "role", "traits", "containers", "metadata", "defaults", "when", "partial",

@@ -138,8 +138,14 @@ def main() -> int:
     parser.add_argument("--crds", type=Path, default=ROOT.parent / "shared" / "crds",
                         help="folder of CustomResourceDefinition YAML files (default: ../shared/crds)")
     parser.add_argument("--versions", type=int, default=4, help="how many Kubernetes minor versions to ship")
+    parser.add_argument("--crds-only", action="store_true",
+                        help="rebuild schemas/crds only, against the Kubernetes bundles already here")
     args = parser.parse_args()
 
+    if args.crds_only:
+        out = HERE / "kubernetes"
+        newest = max(out.glob("v*.zip"), key=lambda p: tuple(int(n) for n in re.findall(r"\d+", p.stem)))
+        return _crds(args.crds, newest)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         source = args.kubernetes_validate or fetch_kubernetes_validate(work)
@@ -153,12 +159,16 @@ def main() -> int:
             print(f"kubernetes v{version[0]}.{version[1]}: {stats['kinds']} kinds, {stats['raw']:,} bytes of JSON, "
                   f"{stats['bytes']:,} bytes zipped")
 
+    return _crds(args.crds, out / f"v{versions[-1][0]}.{versions[-1][1]}.zip")
+
+
+def _crds(crds: Path, newest: Path) -> int:
     crd_out = HERE / "crds"
     shutil.rmtree(crd_out, ignore_errors=True)
     crd_out.mkdir()
-    newest = out / f"v{versions[-1][0]}.{versions[-1][1]}.zip"
-    stats = build_crds(args.crds, crd_out, object_meta(newest))
+    stats = build_crds(crds, crd_out, object_meta(newest))
     print(f"crds: {stats['schemas']} schemas, {stats['raw']:,} bytes of JSON, {stats['bytes']:,} bytes gzipped")
+    print("then run `python -m kml_lint.docs` to derive their pod rows (kml_lint/compiled_crd_pods.json)")
     return 0
 
 

@@ -73,7 +73,7 @@ def test_the_actions_lint_step_runs(tmp_path: Path, fail_on: str, code: int) -> 
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == code, proc.stderr
     assert f"exit-code={code}" in outputs.read_text()
-    assert '"ruleId": "KML401"' in (tmp_path / "kml-lint.sarif").read_text()  # written before the step failed
+    assert '"ruleId": "KML402"' in (tmp_path / "kml-lint.sarif").read_text()  # written before the step failed
 
 
 @pytest.mark.network

@@ -142,7 +142,8 @@ def test_configuration_adds_custom_workloads(tmp_path: Path) -> None:
         "    - name: pretrain\n      pod:\n        spec:\n          containers:\n"
         "            - {name: t, image: \"acme/trainer:latest\"}\n")
     code, out, _ = cli("trainer.yaml", "--select", "KML301", "--format", "json", cwd=tmp_path)
-    assert json.loads(out)["findings"] == []  # an unknown kind: no pod templates
+    # An unknown kind: its pod is found by shape (no row, no schema); the configuration's row then names it.
+    assert [f["role"] for f in json.loads(out)["findings"]] == ["stages[pretrain] (found by shape)"]
     (tmp_path / ".kml-lint.yaml").write_text(
         "workloads:\n  - kinds: [acme.io/Trainer]\n    pods:\n      - {path: /spec/stages/*/pod, role: 'stage {0}'}\n")
     code, out, _ = cli("trainer.yaml", "--select", "KML301", "--format", "json", cwd=tmp_path)

@@ -165,7 +165,7 @@ def test_without_a_renderer_a_chart_is_a_note_not_a_silent_skip(monkeypatch: pyt
     monkeypatch.setattr(helm, "renderer", lambda: None)
     findings = _json(str(REPO / "charts"), "--select", "KML010")
     assert [(f["path"].rsplit("/", 2)[-2:], f["line"]) for f in findings] == [(["trainer", "Chart.yaml"], 1)]
-    assert "kml-lint[helm]" in findings[0]["message"]
+    assert "pip install helm-python-sdk" in findings[0]["message"]
 
 
 # -- Kustomize overlays found while walking ------------------------------------------------------------------

@@ -113,7 +113,8 @@ def test_the_built_in_table_is_valid_and_documented() -> None:
     assert len(table.kinds()) >= 50
     header = text.split("workloads:", 1)[0]
     for word in ("kinds:", "pods:", "references:", "shape:", "role:", "traits:", "defaults:", "containers:",
-                 "sizing:", "inherits:", "patch: true", "template", "podspec", "container", "object", "manifest"):
+                 "sizing:", "inherits:", "patch: true", "template", "podspec", "container", "object", "manifest",
+                 "search", "not_pods"):
         assert word in header, f"the comment at the top of workloads.yaml does not document {word}"
 
 
@@ -127,11 +128,14 @@ def test_cli_workloads_option_lints_and_inspects_a_users_crd(tmp_path: Path) -> 
     assert "run.yaml:12:22: warning KML301" in out and "Trainer run-7, stage pretrain, container trainer:" in out
     assert "run.yaml:16:11: error KML602" in out  # the row's required_container
     assert "Trainer run-7, sidecar, sidecar helper: image ghcr.io/acme/helper has no tag" in out
-    code, out, _ = run(str(manifest), "--select", "KML301")
-    assert code == 0  # without the rows, kml-lint does not know where the kind keeps its pods
+    code, out, _ = run(str(manifest), "--select", "KML301,KML602", "--format", "full")
+    # Without the rows, the pods are found by shape: their containers are checked, no row's required_container.
+    assert code == 0 and "KML602" not in out  # a warning: the default --fail-on is error
+    assert "Trainer run-7, stages[pretrain] (found by shape), container trainer: image" in out
     code, out, _ = run(str(manifest), "--inspect", "--workloads", str(rows))
     assert code == 0
-    assert "pod stage eval: /spec/stages/1/pod (line 14; template; traits batch, training)" in out
+    assert "pod stage eval: /spec/stages/1/pod (line 14; template; from the workload table; traits batch, training)" \
+        in out
     bad = tmp_path / "bad.yaml"
     bad.write_text("workloads:\n  - kinds: [acme.io/T]\n    pods: [{path: nope}]\n", encoding="utf-8")
     code, _, err = run(str(manifest), "--workloads", str(bad))
@@ -146,7 +150,7 @@ def test_inspect_prints_pods_containers_references_and_lines(tmp_path: Path) -> 
     assert code == 0
     lines = out.splitlines()
     assert "  Workflow train-* (argoproj.io/v1alpha1, line 3)" in lines
-    assert "    pod template train: /spec/templates/2 (line 31; podspec; traits batch)" in lines
+    assert "    pod template train: /spec/templates/2 (line 31; podspec; from the workload table; traits batch)" in lines
     assert "      tolerations from /spec/tolerations (line 11)" in lines
     assert "      container main: /spec/templates/2/container (line 36) (container-shaped block)" in lines
     assert "      sidecar tensorboard: /spec/templates/2/sidecars/0 (line 41)" in lines
@@ -160,7 +164,7 @@ def test_inspect_prints_pods_containers_references_and_lines(tmp_path: Path) -> 
     other = tmp_path / "cm.yaml"
     other.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n", encoding="utf-8")
     code, out, _ = run("--inspect", str(other))
-    assert "not a workload kind (no row in the workload table)" in out
+    assert "not a workload kind (no row in the workload table, no pod in its CRD, not searched)" in out
 
 
 # -- the table against the operators' CRDs ------------------------------------------------------------------------
@@ -255,6 +259,11 @@ NO_PODS = {
     "kserve__kserve/config/llmisvcconfig/config-llm-tracing.yaml": "a configuration fragment: tracing only",
     "kubeflow__pipelines/frontend/mock-backend/data/v1/template/mock-recursive-template.yaml":
         "mock data whose container templates are empty (`container:` with no value)",
+    "NVIDIA__gpu-operator/config/manifests/bases/gpu-operator.clusterserviceversion.yaml":
+        "an OLM bundle base: `deployments: null`, the install strategy is generated into the bundle",
+    "intel__intel-device-plugins-for-kubernetes/deployments/operator/manifests/bases/"
+    "intel-device-plugins-operator.clusterserviceversion.yaml":
+        "an OLM bundle base: `deployments: null`, the install strategy is generated into the bundle",
 }
 
 

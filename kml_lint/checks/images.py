@@ -61,11 +61,18 @@ def mutable_reason(image: ImageRef, floating: list[str]) -> str | None:
     return None
 
 
+# Fields beside `image` in a container-shaped block of a custom resource that mean `image` is only a part
+# of the reference the operator builds.
+_COMPOSED = ("version", "tag", "repository", "registry")
+
+
 @check("images.mutable_tag", target="container", params=_PARAMS)
 def mutable_tag(ctx: Any, view: Any, container: Any, params: dict[str, Any]) -> Iterator[Hit]:
     reference = container.data.get("image")
     if not isinstance(reference, str) or not reference.strip() or is_unresolved(reference):
         return
+    if container.block and any(isinstance(container.data.get(key), str) for key in _COMPOSED):
+        return  # the operator composes the image from these fields (NVIDIA's repository/image/version)
     reason = mutable_reason(parse_image(reference.strip()), params["floating_tags"])
     if reason:
         yield Hit(container.ptr("image"),

@@ -35,7 +35,8 @@ def schema_store(run: RunContext) -> Any:
     if store is None:
         from ..validation.store import SchemaStore
 
-        store = run.extra[_STORE] = SchemaStore(run.kubernetes_version, run.schema_dirs)
+        crds = run.facts("crds") if run.facts is not None else ()
+        store = run.extra[_STORE] = SchemaStore(run.kubernetes_version, run.schema_dirs, crds)
     return store
 
 
@@ -65,11 +66,60 @@ def _validate(ctx: Any, obj: Any) -> Validation:
         ctx.stats["schema removed"] += 1
         return Validation("skipped")  # KML006 says it all: the API server does not know this apiVersion
     entry = store.lookup(obj.group, obj.api_version.rpartition("/")[2], obj.kind)
+    table = _table(ctx)
+    problems = _embedded_problems(ctx, store, table, obj)
     if entry is None:
         ctx.stats["schema none"] += 1
-        return Validation(None)
+        return Validation(None, problems)
     ctx.stats[f"schema {entry.source}"] += 1
-    return Validation(entry.source, entry.compiled.validate(obj.data, lambda p: _raw_scalar(ctx.text, obj, p)), entry)
+    own = entry.compiled.validate(obj.data, lambda p: _raw_scalar(ctx.text, obj, p))
+    return Validation(entry.source, _filled_at_run_time(own, obj.data, table.placeholders(obj.group_kind)) + problems,
+                      entry)
+
+
+def _table(ctx: Any) -> Any:
+    from ..workloads import builtin_table
+
+    return getattr(ctx, "workloads", None) or builtin_table()
+
+
+def _filled_at_run_time(problems: list[Any], data: Any, placeholders: Any) -> list[Any]:
+    """Problems about a value that holds the operator's own placeholder (``${trialParameters.lr}``,
+    ``{{inputs.parameters.n}}``, ``$(params.image)``) are not problems: the operator fills the value in."""
+    if placeholders is None:
+        return problems
+    from ..objects import resolve_pointer
+
+    kept = []
+    for problem in problems:
+        value = resolve_pointer(data, problem.pointer) if problem.rule != "KML004" else None
+        if isinstance(value, str) and placeholders.search(value):
+            continue
+        kept.append(problem)
+    return kept
+
+
+def _embedded_problems(ctx: Any, store: Any, table: Any, obj: Any) -> list[Any]:
+    """Objects written inside ``obj`` (Katib's trialSpec, an AppWrapper component, an Argo resource manifest),
+    validated against their own kind's schema; located in the outer object, named by their kind and place."""
+    from ..objects import field_path
+    from ..pods.finder import pod_finder
+    from ..validation.compiler import Problem
+
+    out: list[Any] = []
+    finder = pod_finder(ctx.run, table)
+    for inner in table.embedded(obj, finder.locations):
+        entry = store.lookup(inner.group, inner.api_version.rpartition("/")[2], inner.kind)
+        if entry is None:
+            continue
+        ctx.stats["schema embedded"] += 1
+        placeholders = table.placeholders(obj.group_kind, inner.group_kind)
+        found = _filled_at_run_time(entry.compiled.validate(inner.data, lambda p, o=inner: _raw_scalar(ctx.text, o, p)),
+                                    inner.data, placeholders)
+        relative = inner.base[len(obj.base):]
+        where = f"{inner.kind} embedded at {field_path(relative) or relative}"
+        out.extend(Problem(p.rule, relative + p.pointer, f"{where}: {p.message}", p.at) for p in found)
+    return out
 
 
 def _raw_scalar(text: str, obj: Any, pointer: str) -> str | None:
@@ -120,9 +170,29 @@ def unknown_kind(ctx: Any, obj: Any, params: dict[str, Any]) -> Iterator[Hit]:
     key = (obj.group, obj.api_version, obj.kind)
     if key not in hints:
         hints[key] = _kind_hint(store, obj)
-    message = (f"no schema for {obj.api_version} {obj.kind}, so its fields were not checked (the other rules "
-               f"still ran){hints[key]}")
-    yield Hit(obj.ptr("/kind"), message, "value")
+    message = f"no schema for {obj.api_version} {obj.kind}; {_inside(ctx, obj)}"
+    yield Hit(obj.ptr("/kind"), message + hints[key], "value")
+
+
+def _inside(ctx: Any, obj: Any) -> str:
+    """What was checked inside an object without a schema: the containers of the pods kml-lint found in it (by
+    the workload table, or by shape), or nothing."""
+    views = ctx.views(obj)
+    counts = {"table": 0, "shape": 0}
+    for view in views:
+        counts["shape" if view.source == "shape" else "table"] += len(view.containers)
+    total = counts["table"] + counts["shape"]
+    if not total:
+        return "nothing inside it was checked"
+    # Its own fields never are: say what was, and only that.
+    noun = "container" if total == 1 else "containers"
+    verb = "was" if total == 1 else "were"
+    if not counts["table"]:
+        return f"{total} {noun} found by shape {verb} checked"
+    if not counts["shape"]:
+        return f"{total} {noun} of its pods (workload table) {verb} checked"
+    return (f"{total} {noun} {verb} checked ({counts['table']} from the workload table, {counts['shape']} found by "
+            "shape)")
 
 
 def _kind_hint(store: Any, obj: Any) -> str:

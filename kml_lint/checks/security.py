@@ -83,7 +83,7 @@ def privilege_escalation(ctx: Any, view: Any, container: Any, params: dict[str, 
                   "sets allowPrivilegeEscalation: true, so a setuid binary (sudo, su, ping on some images) can turn "
                   "a compromised process into root inside the container; set it to false",
                   short="sets allowPrivilegeEscalation: true", level=RESTRICTED)
-    else:
+    elif not container.inherits:  # a block completed elsewhere: its absent field proves nothing
         yield Hit(container.ptr("securityContext", "allowPrivilegeEscalation"),
                   "does not set allowPrivilegeEscalation: false, and Kubernetes allows escalation by default, so a "
                   "setuid binary (sudo, su) can turn a compromised process into root inside the container; set "
@@ -130,6 +130,8 @@ def run_as_root(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hit]:
             continue
         elif non_root is False:
             problem, where, from_pod = "runAsNonRoot: false lets it run as root", nr_ptr, nr_from_pod
+        elif view.partial:
+            continue  # nothing set here, but the pod's fields are completed elsewhere: no evidence either way
         else:
             yield Hit(container.ptr("securityContext", "runAsNonRoot"),
                       f"{container.describe()} may run as root: neither it nor the pod sets runAsNonRoot: true or a "
@@ -160,7 +162,7 @@ def writable_root_filesystem(ctx: Any, view: Any, container: Any, params: dict[s
     if is_windows(view):
         return
     value = container.mapping("securityContext").get("readOnlyRootFilesystem")
-    if value is True:
+    if value is True or (value is None and container.inherits):
         return
     state = "sets readOnlyRootFilesystem: false" if value is False else "does not set readOnlyRootFilesystem: true"
     yield Hit(container.ptr("securityContext", "readOnlyRootFilesystem"),
@@ -238,7 +240,7 @@ def capabilities_not_dropped(ctx: Any, view: Any, container: Any, params: dict[s
     if is_windows(view) or is_privileged(container):
         return
     dropped = {cap for _, cap in _capability_list(container, "drop")}
-    if "ALL" in dropped:
+    if "ALL" in dropped or (container.inherits and not container.mapping("securityContext").get("capabilities")):
         return
     added = {cap for _, cap in _capability_list(container, "add")}
     if "ALL" in {_cap(item) for item in params["must_drop"]}:
@@ -314,7 +316,7 @@ def seccomp_profile(ctx: Any, view: Any, params: dict[str, Any]) -> Iterator[Hit
                                      "so they may make any system call, including the rarely used ones most kernel "
                                      "exploits need; use type: RuntimeDefault",
                   short=f"the pod's seccompProfile Unconfined applies to {_names(inherit_unconfined)}", level=BASELINE)
-    if unset:
+    if unset and not view.partial:  # a partial pod's profile may be set where its pod fields are completed
         yield Hit(pod_ptr, f"no seccompProfile for {_names(unset)}: unless the nodes' kubelet runs with "
                            "--seccomp-default, they run without a system-call filter, so kernel exploits that need "
                            "rare system calls stay open; set securityContext.seccompProfile.type: RuntimeDefault on "
@@ -604,8 +606,8 @@ def _collect_token(ctx: Any, obj: K8sObject, params: dict[str, Any]) -> Any:
         return None
     found = []
     for view in ctx.views(obj):
-        if view.spec.get("automountServiceAccountToken") is not None:
-            continue  # explicit either way: someone decided
+        if view.spec.get("automountServiceAccountToken") is not None or view.partial:
+            continue  # explicit either way: someone decided (or decides it where the pod's fields are completed)
         site = ctx.site(obj, view.spec_ptr("automountServiceAccountToken"), subject=view.describe())
         found.append(PodToken(obj.ref.namespace, service_account(view.spec), site))
     return tuple(found) or None

@@ -10,8 +10,8 @@ refused before rendering when a symbolic link inside it leads outside it (Helm's
 ``.Files.Get`` could read them). Helm's ``.Files`` holds only the chart's own files, so nothing else is
 readable from a template.
 
-Renderers, in order: the ``helm-python-sdk`` package (``pip install 'kml-lint[helm]'``: Helm's Go SDK behind
-a C library, loaded only in the child), else a ``helm`` binary on ``PATH``.
+Renderers, in order: the ``helm-python-sdk`` package (kml-lint's ``helm`` extra, or ``pip install
+helm-python-sdk``: Helm's Go SDK behind a C library, loaded only in the child), else a ``helm`` binary on ``PATH``.
 """
 
 from __future__ import annotations

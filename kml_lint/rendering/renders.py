@@ -26,8 +26,8 @@ NOT_RENDERED = "KML010"
 INVALID_YAML = "KML001"
 UNUSED_SUPPRESSION = "KML008"
 
-HELM_HINT = ("install a renderer to lint it: `pip install 'kml-lint[helm]'` (Helm's SDK) or put `helm` on PATH; "
-             "or pipe `helm template` output with --chart")
+HELM_HINT = ("install a renderer to lint it: `pip install helm-python-sdk` (Helm's SDK, the `helm` extra) in "
+             "kml-lint's environment, or put `helm` on PATH; or pipe `helm template` output with --chart")
 KUSTOMIZE_HINT = "install `kustomize` or `kubectl` to lint what it builds; or pipe `kustomize build` output"
 
 

@@ -23,13 +23,16 @@ from .compiler import CompiledSchema
 from .convert import crd_schemas, user_json_schema
 from .versions import resolve_version
 
-BUILTIN, CRD, USER = "built-in", "CRD", "user"
+BUILTIN, CRD, USER, RUN = "built-in", "CRD", "user", "run"
 
 
 @dataclass(slots=True)
 class SchemaEntry:
-    source: str  # built-in | CRD | user
+    source: str  # built-in | CRD (shipped) | user (--schema-dir) | run (a CRD among the linted files)
     compiled: CompiledSchema
+    origin: str = ""  # the file it comes from (a shipped schema: its member name, such as kubeflow.org/x_v1.json)
+    digest: str = ""  # sha256 of a shipped schema file's bytes (precomputed pod rows are checked against it)
+    pods: Any = None  # pods.finder: the pod locations derived from this schema, once
 
 
 def member_name(group: str, version: str, kind: str) -> str:
@@ -56,7 +59,7 @@ class SchemaFolder:
     """A folder of schemas: kubeconform's layouts (``<group>/<kind>_<version>.json``, ``<kind>_<version>.json``,
     ``<kind>-<group>-<version>.json``, optionally gzipped) and CRD YAML files, indexed on first lookup."""
 
-    def __init__(self, path: Path, source: str, problems: list[tuple[str, str]]) -> None:
+    def __init__(self, path: Path | None, source: str, problems: list[tuple[str, str]]) -> None:
         self.path = path
         self.source = source
         self.problems = problems
@@ -64,6 +67,8 @@ class SchemaFolder:
         self._crds: dict[tuple[str, str, str], tuple[Path, Any]] = {}  # the CRD object, then its SchemaEntry
 
     def _index(self) -> dict[str, Path]:
+        if self._files is None and self.path is None:
+            self._files = {}  # CRDs of the run: given, not walked
         if self._files is None:
             self._files = {}
             for folder, dirs, names in os.walk(self.path):
@@ -91,14 +96,17 @@ class SchemaFolder:
             return
         parsed = parse_yaml(text)
         for document in parsed.documents:
-            data = document.data
-            if isinstance(data, dict) and data.get("kind") == "CustomResourceDefinition":
-                spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
-                names = spec.get("names") if isinstance(spec.get("names"), dict) else {}
-                for version in spec.get("versions") or [{"name": spec.get("version")}]:
-                    if isinstance(version, dict) and isinstance(version.get("name"), str):
-                        key = (str(spec.get("group")), version["name"], str(names.get("kind")))
-                        self._crds.setdefault(key, (path, data))
+            self.add_crd(path, document.data)
+
+    def add_crd(self, path: Path | str, data: Any) -> None:
+        """Index a CRD's versions (converted when an object first needs one); the first CRD of a kind wins."""
+        if isinstance(data, dict) and data.get("kind") == "CustomResourceDefinition":
+            spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
+            names = spec.get("names") if isinstance(spec.get("names"), dict) else {}
+            for version in spec.get("versions") or [{"name": spec.get("version")}]:
+                if isinstance(version, dict) and isinstance(version.get("name"), str):
+                    key = (str(spec.get("group")), version["name"], str(names.get("kind")))
+                    self._crds.setdefault(key, (path, data))
 
     def candidates(self, group: str, version: str, kind: str) -> list[str]:
         kind = kind.lower()
@@ -118,7 +126,7 @@ class SchemaFolder:
                 return data  # converted before (every version of a CRD is converted at once)
             for g, v, k, schema in crd_schemas(data, object_meta()):
                 if self._crds.get((g, v, k), (None,))[0] == path:
-                    self._crds[(g, v, k)] = (path, SchemaEntry(self.source, CompiledSchema(schema)))
+                    self._crds[(g, v, k)] = (path, SchemaEntry(self.source, CompiledSchema(schema), str(path)))
             converted = self._crds[(group, version, kind)][1]
             return converted if isinstance(converted, SchemaEntry) else None
         for name in self.candidates(group, version, kind):
@@ -126,14 +134,19 @@ class SchemaFolder:
             if path is None:
                 continue
             try:
-                data = json.loads(schema_bytes(path))
+                raw = schema_bytes(path)
+                data = json.loads(raw)
             except (OSError, ValueError, EOFError, RecursionError) as exc:
                 self.problems.append((str(path), f"schema file is not valid JSON: {describe_error(exc)}"))
                 continue
             schema, notes = user_json_schema(path, data)
             for note in notes:
                 self.problems.append((str(path), note))
-            return SchemaEntry(self.source, CompiledSchema(schema))
+            if self.source == CRD:  # shipped: named by member, digested for the precomputed pod rows
+                import hashlib
+
+                return SchemaEntry(self.source, CompiledSchema(schema), name, hashlib.sha256(raw).hexdigest())
+            return SchemaEntry(self.source, CompiledSchema(schema), str(path))
         return None
 
     def known(self) -> list[tuple[str, str, str]]:
@@ -156,7 +169,8 @@ class SchemaFolder:
 class SchemaStore:
     """Schemas of one run: compiled once per (group, version, kind), cached, loaded lazily."""
 
-    def __init__(self, kubernetes_version: str | None = None, schema_dirs: tuple[str, ...] | list[str] = ()) -> None:
+    def __init__(self, kubernetes_version: str | None = None, schema_dirs: tuple[str, ...] | list[str] = (),
+                 run_crds: Any = ()) -> None:
         self.version = resolve_version(kubernetes_version)
         self.problems: list[tuple[str, str]] = []  # (path, message): unreadable user schemas...
         root = schemas_dir()
@@ -164,6 +178,12 @@ class SchemaStore:
         self._bundle: zipfile.ZipFile | None = None
         self._members: set[str] | None = None
         self._folders = [SchemaFolder(Path(d), USER, self.problems) for d in schema_dirs]
+        # CRDs among the linted files (runwide facts, in path order): what the repository deploys, so they come
+        # before the shipped CRDs of the same kinds.
+        self.run_folder = SchemaFolder(None, RUN, self.problems)
+        for fact in run_crds:
+            self.run_folder.add_crd(fact.path, fact.data)
+        self._folders.append(self.run_folder)
         self._folders.append(SchemaFolder(root / "crds", CRD, self.problems))
         self._cache: dict[tuple[str, str, str], SchemaEntry | None] = {}
         self._object_meta: Any = None
@@ -203,6 +223,13 @@ class SchemaStore:
             return SchemaEntry(BUILTIN, CompiledSchema(schema))
         return None
 
+    def release_files(self) -> None:
+        """Close the bundle: a process about to fork must not share an open file (and its offset) with workers;
+        the next lookup opens it again."""
+        if self._bundle is not None:
+            self._bundle.close()
+            self._bundle = None
+
     def _open(self) -> zipfile.ZipFile:
         if self._bundle is None:
             self._bundle = zipfile.ZipFile(self._bundle_path)
@@ -241,4 +268,5 @@ def summary(version: str, stats: Counter[str]) -> str:
     """How many objects were validated against which schemas (for --verbose), from the run's statistics."""
     return (f"schemas of Kubernetes {version}: {stats['schema ' + BUILTIN]} objects validated against Kubernetes "
             f"schemas, {stats['schema ' + CRD]} against CRD schemas, {stats['schema ' + USER]} against --schema-dir "
-            f"schemas; {stats['schema none']} without a schema, {stats['schema removed']} with a removed apiVersion")
+            f"schemas, {stats['schema ' + RUN]} against CRDs among the linted files; {stats['schema none']} without "
+            f"a schema, {stats['schema removed']} with a removed apiVersion")
