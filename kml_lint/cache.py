@@ -35,8 +35,8 @@ from .engine import FileResult
 from .findings import Finding, ObjectRef, Severity, Suppression
 from .safeio import read_bytes
 
-_FORMAT = 5  # 4: findings keep their fingerprint anchor; 5: authenticated, in the user's cache folder
-_MAGIC = b"kml-lint-cache 5 "
+_FORMAT = 6  # 4: findings keep their fingerprint anchor; 5: authenticated, in the user's cache folder; 6: fixes
+_MAGIC = b"kml-lint-cache 6 "
 KEY_FILE = "key"
 _KEY_SIZE = 32
 MAX_ENTRY_SIZE = 64 * 1024 * 1024
@@ -70,7 +70,7 @@ def rules_signature(rules: list[Any], settings: dict[str, Any]) -> str:
     digest = hashlib.sha256(f"kml-lint {__version__} cache {_FORMAT}".encode())
     for rule in rules:
         entry = [rule.id, rule.name, rule.severity.label, rule.params, rule.check.name if rule.check else rule.engine,
-                 sorted(rule.kinds) if rule.kinds else None, rule.level_cap]
+                 sorted(rule.kinds) if rule.kinds else None, rule.level_cap, rule.fix]
         digest.update(json.dumps(entry, sort_keys=True, default=str).encode())
         if rule.source and os.path.isfile(rule.source):
             digest.update(read_bytes(rule.source))
@@ -298,7 +298,8 @@ def _result_to(result: FileResult) -> dict[str, Any]:
                 "path": f.path, "line": f.line, "col": f.col, "pointer": f.pointer, "obj": asdict(f.obj),
                 "fingerprint": f.fingerprint, "source": f.source, "role": f.role, "container": f.container,
                 "anchor": _storable(f.anchor), "short": f.short,
-                "suppression": asdict(f.suppression) if f.suppression else None}
+                "suppression": asdict(f.suppression) if f.suppression else None,
+                "fix": asdict(f.fix) if f.fix is not None else None}
 
     return {"format": _FORMAT, "path": result.path, "objects": result.objects, "skipped": result.skipped,
             "object_refs": [asdict(ref) for ref in result.object_refs],
@@ -420,7 +421,7 @@ class _Decoder:
     def _finding(self, item: Any) -> Finding:
         f = self._mapping(item, {"rule_id", "rule_name", "severity", "message", "path", "line", "col", "pointer",
                                  "obj", "fingerprint", "source", "role", "container", "anchor", "short",
-                                 "suppression"})
+                                 "suppression", "fix"})
         if f["rule_id"] not in self.rule_ids or f["path"] != self.path:
             raise _Invalid("unknown rule or another file")
         suppression = None
@@ -434,7 +435,29 @@ class _Decoder:
                        self._optional_text(f["pointer"]), self._object_ref(f["obj"]), self._text(f["fingerprint"]),
                        suppression, self._optional_text(f["source"]), self._optional_text(f["role"]),
                        self._optional_text(f["container"]), anchor=self._optional_text(f["anchor"]) or "",
-                       short=self._text(f["short"]))
+                       short=self._text(f["short"]), fix=self._fix(f["fix"]))
+
+    def _fix(self, value: Any) -> Any:
+        """A finding's fix (``fixing.model.Fix``), every field checked."""
+        if value is None:
+            return None
+        from .fixing.model import Edit, Fix
+
+        fix = self._mapping(value, {"edits", "applicability", "description", "touched", "renamed", "document"})
+        if fix["applicability"] not in ("safe", "unsafe"):
+            raise _Invalid("unknown applicability")
+        edits = []
+        for item in self._list(fix["edits"]):
+            edit = self._mapping(item, set(Edit.__dataclass_fields__))
+            edits.append(Edit(self._count(edit["start"]), self._count(edit["end"]), self._text(edit["text"]),
+                              *(self._count(edit[key]) for key in ("start_line", "start_col", "end_line", "end_col"))))
+        renamed = []
+        for pair in self._list(fix["renamed"]):
+            old, new = self._list(pair) if len(self._list(pair)) == 2 else (None, None)
+            renamed.append((self._text(old), self._text(new)))
+        return Fix(edits, fix["applicability"], self._text(fix["description"]),
+                   [self._text(pointer) for pointer in self._list(fix["touched"])], renamed,
+                   self._count(fix["document"]))
 
     def _object_ref(self, item: Any) -> ObjectRef:
         fields = self._mapping(item, set(ObjectRef.__dataclass_fields__))

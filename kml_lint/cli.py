@@ -64,6 +64,12 @@ def _use_color(output: str | None) -> bool:
 @click.option("--show-suppressed", is_flag=True, help="List suppressed findings too (text output).")
 @click.option("-q", "--quiet", is_flag=True, help="Findings only: no summary line.")
 @click.option("--statistics", is_flag=True, help="Print counts per rule instead of the findings.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes in place (with -: write the fixed stream to standard "
+              "output, the report to standard error).")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply (with --fix) or show (with --diff) fixes that change "
+              "behaviour; alone, show unsafe fixes as available.")
+@click.option("--diff", is_flag=True, help="Print a unified diff of what --fix would change and change nothing "
+              "(exit 1 when there is a diff).")
 @click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False), help="Load more rule files from DIR.")
 @click.option("--platform", metavar="NAME", help="The platform the cluster runs on: gke, gke-autopilot, eks, aks, "
               "openshift, kind, minikube, k3d, docker-desktop or microk8s (some rules know what it does for you).")
@@ -199,7 +205,15 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
     color = _use_color(output) and fmt in ("text", "full")
     render_options = RenderOptions(color=color, show_suppressed=options["show_suppressed"], quiet=options["quiet"],
                                    statistics=options["statistics"], fail_on=settings["fail-on"],
-                                   sarif_max_results=options["sarif_max_results"])
+                                   sarif_max_results=options["sarif_max_results"],
+                                   unsafe_fixes=options["unsafe_fixes"])
+    stdin_data = None
+    if options["fix"] or options["diff"]:
+        stdin_data = _fix(run_options, options, output)
+        if options["diff"]:
+            return
+        if stdin_data is not None:
+            output = output or "-stderr"  # standard output carries the fixed stream
     with _open_output(output) as out:
         if options["write_baseline"]:
             from .suppress import BaselineWriter
@@ -210,7 +224,7 @@ def command(ctx: click.Context, paths: tuple[str, ...], output_format: str, outp
         from .safeio import UnsafeFile
 
         try:
-            report = lint_paths(run_options, sink=sink.file)
+            report = lint_paths(run_options, stdin=stdin_data, sink=sink.file)
         except FileNotFoundError as exc:
             _fail(f"path does not exist: {exc.args[0]}")
         except UnsafeFile as exc:
@@ -274,7 +288,10 @@ def _list_rules(rules: list[Any], settings: dict[str, Any], config: Any, output_
 def _open_output(output: str | None) -> Iterator[TextIO]:
     """The report's destination: the --output file (written beside it and renamed into place only when the
     report is complete: a failed run keeps the previous report), or standard output."""
-    if output:
+    if output == "-stderr":  # --fix -: standard output carries the fixed stream, the report goes here
+        yield sys.stderr
+        sys.stderr.flush()
+    elif output:
         from .safeio import AtomicOutput, OutputError
 
         try:
@@ -299,6 +316,43 @@ def _open_output(output: str | None) -> Iterator[TextIO]:
             stream.reconfigure(errors="backslashreplace")  # a non-UTF-8 terminal must not crash the report
         yield stream
         stream.flush()
+
+
+def _fix(run_options: Any, options: dict[str, Any], output: str | None) -> bytes | None:
+    """``--fix`` / ``--diff``: fix the files (or show the diff and exit). Returns the fixed standard input, if any,
+    for the report that follows."""
+    import copy
+
+    from .fixing.runner import fix_paths
+
+    stdin = sys.stdin.buffer.read(run_options.max_file_size + 1) if "-" in run_options.paths else None
+    try:
+        report = fix_paths(copy.copy(run_options), options["unsafe_fixes"], write=not options["diff"], stdin=stdin)
+    except FileNotFoundError as exc:
+        _fail(f"path does not exist: {exc.args[0]}")
+    fixes = sum(report.applied.values())
+    per_rule = ", ".join(f"{rule} {count}" for rule, count in sorted(report.applied.items()))
+    for path, reason in report.skipped:
+        click.echo(f"kml-lint: not fixed: {path}: {reason}", err=True)
+    if options["verbose"]:
+        for reason, count in sorted(report.refused.items(), key=lambda item: (-item[1], item[0])):
+            click.echo(f"kml-lint: no fix offered ({count}x): {reason}", err=True)
+    if options["diff"]:
+        with _open_output(output) as out:
+            out.write("".join(report.diff))
+        verb = "Would fix"
+        click.echo(f"kml-lint: {verb} {fixes} finding{'s' if fixes != 1 else ''} in {report.files_changed} "
+                   f"file{'s' if report.files_changed != 1 else ''}" + (f" ({per_rule})" if per_rule else "") + ".",
+                   err=True)
+        sys.exit(EXIT_FINDINGS if report.diff else EXIT_OK)
+    if fixes:
+        click.echo(f"kml-lint: fixed {fixes} finding{'s' if fixes != 1 else ''} in {report.files_changed} "
+                   f"file{'s' if report.files_changed != 1 else ''} ({per_rule}).", err=True)
+    if report.stdout is not None:
+        sys.stdout.write(report.stdout)
+        sys.stdout.flush()
+        return report.stdout.encode("utf-8")
+    return None
 
 
 def _workload_table(config: Any, files: tuple[str, ...]) -> Any:

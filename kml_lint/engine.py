@@ -111,6 +111,7 @@ class FileResult:
     facts: dict[str, list[Any]] = field(default_factory=dict)  # run-scope rules: rule id -> facts, until the end
     stats: Counter[str] = field(default_factory=Counter)  # counted by checks (objects per schema source)
     seconds: float = 0.0  # how long reading and linting the file took (JUnit's time)
+    fix_skips: list[tuple[str, str]] = field(default_factory=list)  # (rule id, why no fix was offered)
 
     def place(self, line: int) -> tuple[str, int]:
         if self.placement is None or not self.placement.mapped:
@@ -156,6 +157,7 @@ class Engine:
         self._workloads = workloads  # None: the built-in table, loaded when a rule first asks for pod templates
         self._sweep: list[Rule] | None = None  # the secret checks not selected: run only to learn the secrets
         self._reset_budget()
+        self._fixes = {rule.id: rule for rule in self.rules if rule.fix} or None  # rules whose findings get fixes
 
     # -- entry points ---------------------------------------------------------------------------
 
@@ -222,6 +224,7 @@ class Engine:
             self._emit(result, INVALID_YAML, parsed.budget.message, parsed.budget.line, parsed.budget.col)
         ctx = FileContext(self.run, text, path=result.path, workloads=self._workloads, stats=result.stats,
                           placement=result.placement)
+        linted: list[K8sObject] = []
         for doc, items in candidates:
             for problem in doc.problems:
                 self._emit(result, INVALID_YAML, problem.message, problem.line, problem.col,
@@ -235,6 +238,11 @@ class Engine:
                     result.objects += 1
                     result.object_refs.append(item.ref)
                     self._lint_object(result, ctx, item)
+                    linted.append(item)
+        if self._fixes is not None and result.findings:
+            from .fixing.attach import attach
+
+            attach(result, text, linted, ctx, self._fixes)
 
     def _without(self, disabled: frozenset[str]) -> Engine:
         """An engine for the same run minus some rules (cached: per-file-ignores repeat across files)."""

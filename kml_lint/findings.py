@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Any
 
 
 class Severity(IntEnum):
@@ -98,6 +99,7 @@ class Finding:
     identity: str | None = None
     related: list[Related] = field(default_factory=list)  # where a rendered value was set (values file line)
     short: str = ""  # what is wrong in the words of the field, without why and fix (the text line)
+    fix: Any = None  # fixing.model.Fix: the edits that repair it, when one edit is clearly right
 
     @property
     def brief(self) -> str:

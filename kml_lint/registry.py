@@ -65,6 +65,7 @@ class Rule:
     def complete(self) -> bool:
         """Every check of the rule is reported in this run (no Pod Security control above ``level_cap``)."""
         return all(LEVELS[level] <= self.level_cap for level in self.levels)
+    fix: dict[str, Any] | None = None  # the rule file's fix: applicability, why, and the values the fix writes
 
     @property
     def target(self) -> str:
@@ -179,6 +180,7 @@ def build_rule(data: dict[str, Any], source: str, validate_params: bool = True) 
         see_also=dict(data.get("see_also") or {}), examples=dict(data.get("examples") or {}), source=source,
         enabled=data.get("enabled", True) is not False,
         pod_security=tuple(dict(entry) for entry in data.get("pod_security") or ()),
+        fix=dict(data["fix"]) if data.get("fix") else None,
     )
 
 

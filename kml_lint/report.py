@@ -27,6 +27,7 @@ class Summary:
     problems: list[tuple[str, str]] = field(default_factory=list)  # (path, message): folders, loops
     notes: list[str] = field(default_factory=list)  # what --verbose says about the run (the pre-pass's facts)
     stats: Counter[str] = field(default_factory=Counter)  # what checks counted (objects per schema source)
+    fixable: Counter[str] = field(default_factory=Counter)  # unsuppressed findings with a fix: safe | unsafe
     # Files that may still receive run-scope findings (they have cross-object facts) and were counted as
     # clean: only those need remembering, not every file of the run.
     _clean_with_facts: set[str] = field(default_factory=set)
@@ -48,6 +49,8 @@ class Summary:
         self.stats.update(result.stats)
         self.results += len(result.findings)
         for finding in active:
+            if finding.fix is not None:
+                self.fixable[finding.fix.applicability] += 1
             self.by_severity[finding.severity] += 1
             self.by_rule[(finding.rule_id, finding.rule_name, finding.severity)] += 1
 

@@ -160,8 +160,11 @@ class FileLinter:
 
 def lint_file_local(engine: Engine, suppressor: Suppressor, path: str, source: SourceText | SourceError,
                     explicit: bool = True, disabled: frozenset[str] = frozenset(),
-                    rendered: bool = False, roots: SourceRoots | None = None) -> FileResult:
-    """Lint one file and apply the suppressions the file itself carries (comments, annotations)."""
+                    rendered: bool = False, roots: SourceRoots | None = None,
+                    keep_secrets: bool = False) -> FileResult:
+    """Lint one file and apply the suppressions the file itself carries (comments, annotations).
+
+    ``keep_secrets``: keep the literal secrets found (``--fix``/``--diff`` mask them in the diff they show)."""
     result = engine.lint_source(path, source, explicit, disabled, rendered, roots)
     if not result.skipped:
         text = source.text if isinstance(source, SourceText) else ""
@@ -180,7 +183,8 @@ def lint_file_local(engine: Engine, suppressor: Suppressor, path: str, source: S
     if not result.facts:
         result.directives = []
     _mask_secrets(result)
-    result.secrets, result.origins, result.placement = set(), {}, None
+    result.secrets = result.secrets if keep_secrets else set()
+    result.origins, result.placement = {}, None
     return result
 
 

@@ -28,6 +28,7 @@ class RenderOptions:
     fail_on: str = "error"  # junit: findings at or above it are failures, the others are output
     sarif_max_results: int = 25_000  # sarif: results beyond it are left out, the least severe first
     width: int | None = None  # full: wrap to this many columns (None: the terminal's width, else 100)
+    unsafe_fixes: bool = False  # --unsafe-fixes: unsafe fixes count as available (marked, summed)
 
 
 class Reporter:

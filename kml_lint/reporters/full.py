@@ -15,7 +15,7 @@ from ..engine import FileResult
 from ..findings import Finding
 from ..report import Summary
 from .escape import visible, visible_prefix_width
-from .text import COLORS, TextReporter, headline, statistics, summary_line
+from .text import COLORS, TextReporter, fix_hint, headline, statistics, summary_line
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s")
 
@@ -61,10 +61,15 @@ class FullReporter(TextReporter):
         if self.options.statistics:
             return
         for finding in self.shown(result):
-            lines = [headline(finding, self.options.color, full=True), *snippet(finding, self.options.color)]
+            lines = [headline(finding, self.options.color, full=True, unsafe_fixes=self.options.unsafe_fixes),
+                     *snippet(finding, self.options.color)]
             if finding.rule_id in self.fixes:
                 fix = fix_lines(self.fixes[finding.rule_id], self.width)
                 lines.extend([click.style(line, fg="green") for line in fix] if self.options.color else fix)
+            if finding.fix is not None and finding.suppression is None:
+                option = "--fix" if finding.fix.applicability == "safe" else "--fix --unsafe-fixes"
+                automatic = f"  = {option}: {finding.fix.description}"
+                lines.append(click.style(automatic, fg="green") if self.options.color else automatic)
             self.out.write("\n".join(lines) + "\n\n")
 
     def finish(self, summary: Summary) -> None:
@@ -73,7 +78,8 @@ class FullReporter(TextReporter):
             return
         if not self.options.quiet:
             self.out.write("".join(line + "\n" for line in table(summary)))
-            self.out.write(summary_line(summary, self.options.color) + "\n")
+            hint = fix_hint(summary, self.options.unsafe_fixes)
+            self.out.write(summary_line(summary, self.options.color) + (f" {hint}" if hint else "") + "\n")
 
 
 REPORTER = FullReporter

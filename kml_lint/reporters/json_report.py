@@ -44,6 +44,8 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
     if finding.related:  # rendered input: where a template's value was set (a values file line)
         out["related"] = [{"path": r.path, "line": r.line, "column": r.col, "message": r.message}
                           for r in finding.related]
+    if finding.fix is not None:  # the edits --fix applies (unsafe ones only with --unsafe-fixes)
+        out["fix"] = finding.fix.to_json()
     return out
 
 

@@ -142,6 +142,8 @@ def result(finding: Finding, rule_index: int, cwd: str) -> sarif.Result:
                                artifact_location=artifact_location(related.path, cwd),
                                region=sarif.Region(start_line=related.line, start_column=related.col)))
             for index, related in enumerate(finding.related)]
+    if finding.fix is not None:
+        out.fixes = [_fix(finding, physical.artifact_location)]
     if finding.suppression is not None:
         kind = "inSource" if finding.suppression.kind in ("annotation", "comment") else "external"
         # sarif-om predates SARIF 2.1.0's `status` (its `state` is not valid there): leave it out.
@@ -150,6 +152,18 @@ def result(finding: Finding, rule_index: int, cwd: str) -> sarif.Result:
             suppression.justification = finding.suppression.reason
         out.suppressions = [suppression]
     return out
+
+
+def _fix(finding: Finding, location: sarif.ArtifactLocation) -> sarif.Fix:
+    """The finding's fix as SARIF ``fixes`` (reviewdog and editors offer it as a one-click suggestion)."""
+    fix = finding.fix
+    replacements = [sarif.Replacement(
+        deleted_region=sarif.Region(start_line=edit.start_line, start_column=edit.start_col, end_line=edit.end_line,
+                                    end_column=edit.end_col),
+        inserted_content=sarif.ArtifactContent(text=edit.text)) for edit in fix.edits]
+    return sarif.Fix(description=sarif.Message(text=f"{fix.description} ({fix.applicability} fix)"),
+                     artifact_changes=[sarif.ArtifactChange(artifact_location=location, replacements=replacements)],
+                     properties={"applicability": fix.applicability})
 
 
 def run_header(rules: list[Rule], cwd: str) -> sarif.Run:

@@ -22,10 +22,17 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def headline(finding: Finding, color: bool, full: bool = False) -> str:
-    """The finding's line: its short text, or (``full``) the whole message."""
+def fixable(finding: Finding, unsafe_fixes: bool = False) -> bool:
+    """Whether ``--fix`` (with ``--unsafe-fixes`` when given) would repair the finding."""
+    fix = finding.fix
+    return fix is not None and finding.suppression is None and (unsafe_fixes or fix.applicability == "safe")
+
+
+def headline(finding: Finding, color: bool, full: bool = False, unsafe_fixes: bool = False) -> str:
+    """The finding's line: its short text, or (``full``) the whole message; ``[*]`` when --fix repairs it."""
     location = f"{visible(finding.path)}:{finding.line}:{finding.col}:"
     severity = finding.severity.label
+    mark = "[*] " if fixable(finding, unsafe_fixes) else ""  # as ruff marks them: before the text
     rule = f"{finding.rule_id} {finding.rule_name}:"
     suffix = ""
     if finding.suppression is not None:
@@ -36,7 +43,7 @@ def headline(finding: Finding, color: bool, full: bool = False) -> str:
         severity = click.style(severity, fg=COLORS[finding.severity], bold=True)
         rule = click.style(rule, dim=True)
         suffix = click.style(suffix, dim=True) if suffix else ""
-    return f"{location} {severity} {rule} {visible(finding.message if full else finding.brief)}{suffix}"
+    return f"{location} {severity} {rule} {mark}{visible(finding.message if full else finding.brief)}{suffix}"
 
 
 class TextReporter(Reporter):
@@ -56,7 +63,7 @@ class TextReporter(Reporter):
         if self.options.statistics:
             return
         for finding in self.shown(result):
-            self.out.write(headline(finding, self.options.color) + "\n")
+            self.out.write(headline(finding, self.options.color, unsafe_fixes=self.options.unsafe_fixes) + "\n")
             for related in finding.related:  # a second line: where a rendered value was set
                 self.out.write(f"    {related.path}:{related.line}:{related.col}: {related.message}\n")
 
@@ -64,7 +71,8 @@ class TextReporter(Reporter):
         if self.options.statistics:
             self.out.write(statistics(summary, self.options.color))
         elif not self.options.quiet:
-            self.out.write(summary_line(summary, self.options.color) + "\n")
+            hint = fix_hint(summary, self.options.unsafe_fixes)
+            self.out.write(summary_line(summary, self.options.color) + (f" {hint}" if hint else "") + "\n")
 
 
 REPORTER = TextReporter
@@ -78,6 +86,23 @@ def statistics(summary: Summary, color: bool = False) -> str:
         lines.append(f"{count:>6}  {rule_id}  {label}  {name}")
     lines.append(summary_line(summary, color))
     return "\n".join(lines) + "\n"
+
+
+def fix_hint(summary: Summary, unsafe_fixes: bool = False) -> str:
+    """How many findings ``--fix`` would repair, and how many more ``--unsafe-fixes`` would."""
+    safe, unsafe = summary.fixable["safe"], summary.fixable["unsafe"]
+    if unsafe_fixes:
+        safe, unsafe = safe + unsafe, 0
+    if not safe and not unsafe:
+        return ""
+    parts = []
+    if safe:
+        option = "--fix --unsafe-fixes" if unsafe_fixes else "--fix"
+        parts.append(f"[*] {plural(safe, 'finding')} fixable with {option}")
+    if unsafe:
+        more = f"{unsafe} more" if safe else plural(unsafe, "finding")
+        parts.append(f"{more} with --fix --unsafe-fixes")
+    return "; ".join(parts) + "."
 
 
 def summary_line(summary: Summary, color: bool = False) -> str:
