@@ -179,6 +179,10 @@ class PodLocation:
     required_container: str | None = None  # the operator rejects the pod without a container of this name
     source: str = "table"  # table | "crd <file>" (derived from a CRD schema) | shape (not in the table syntax)
     gang: GangCount | None = None  # how many of these pods must run together (None: not a gang)
+    # Embedded objects: the object is whole (its required fields are checked) only when each of these fields
+    # (``../x`` from the object's node, ``/x`` in the owner) holds one of the values; otherwise it is a reference
+    # or a patch (an Argo resource template that gets or deletes an object names it by metadata alone).
+    complete_when: tuple[tuple[str, frozenset[str]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,16 +222,22 @@ class WorkloadTable:
         patterns = sorted({p for kind in group_kinds for p in self.parameters_by_kind.get(kind, ())})
         return _placeholder_regex(tuple(patterns)) if patterns else None
 
-    def embedded(self, obj: K8sObject, locate: Locate | None = None) -> list[K8sObject]:
-        """Objects written inside ``obj`` (a Katib trial, an AppWrapper component, an Argo resource manifest)."""
+    def embedded(self, obj: K8sObject, locate: Locate | None = None) -> list[tuple[K8sObject, bool]]:
+        """Objects written inside ``obj`` (a Katib trial, an AppWrapper component, an Argo resource manifest),
+        each with whether it is a whole object (``complete_when``) rather than a reference or a patch."""
+        from .objects import resolve_pointer
+
         found = []
+        root = obj.document.data
         for location in (locate or self.locations)(obj):
             if location.shape not in ("object", "manifest"):
                 continue
             for node, pointer, _ in _expand(obj.data, obj.base, location.path):
                 inner = _embedded(obj, node, pointer, location.shape)
                 if inner is not None:
-                    found.append(inner)
+                    whole = all(resolve_pointer(root, _gang_target(obj, pointer, field)) in values
+                                for field, values in location.complete_when)
+                    found.append((inner, whole))
         return found
 
     def holds_no_pods(self, group_kind: str) -> bool:
@@ -755,7 +765,7 @@ def _row(entry: Any, where: str) -> TableRow:
 
 
 _POD_KEYS = {"path", "shape", "role", "traits", "containers", "metadata", "defaults", "when", "partial",
-             "required_container", "gang"}
+             "required_container", "gang", "complete_when"}
 
 
 def _pod(pod: Any, where: str) -> PodLocation:
@@ -798,7 +808,17 @@ def _pod(pod: Any, where: str) -> PodLocation:
         frozenset(_strings(pod["traits"], f"{where}: traits")) if "traits" in pod else frozenset(),
         containers, _pointer(pod["metadata"], f"{where}: metadata") if "metadata" in pod else None, defaults, when,
         bool(pod.get("partial", False)), required,
-        gang=_gang(pod.get("gang"), f"{where}: gang") if "gang" in pod else None)
+        gang=_gang(pod.get("gang"), f"{where}: gang") if "gang" in pod else None,
+        complete_when=_complete_when(pod.get("complete_when"), f"{where}: complete_when"))
+
+
+def _complete_when(entry: Any, where: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    if entry is None:
+        return ()
+    if not isinstance(entry, dict):
+        raise _fail(where, "expected a mapping of pointer -> [values]")
+    return tuple((_gang_pointer(pointer, where), frozenset(_strings(values, f"{where}: {pointer}")))
+                 for pointer, values in entry.items())
 
 
 def _gang_pointer(value: Any, where: str) -> str:

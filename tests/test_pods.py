@@ -538,3 +538,38 @@ def test_preparing_the_runs_crds_leaves_no_file_open_for_forked_workers(tmp_path
     entry = finder.store.lookup("acme.io", "v1", "Trainer")
     assert entry.pods and entry.source == "run"  # converted and derived before any fork
     assert finder.store._bundle is None
+
+
+ARGO_RESOURCES = """apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: deploy-}
+spec:
+  entrypoint: main
+  templates:
+    - name: wait
+      resource:
+        action: get
+        successCondition: status.readyReplicas == 1
+        manifest: |
+          apiVersion: apps/v1
+          kind: StatefulSet
+          metadata:
+            name: web
+    - name: create
+      resource:
+        action: create
+        manifest: |
+          apiVersion: apps/v1
+          kind: StatefulSet
+          metadata:
+            name: web
+"""
+
+
+def test_argo_get_and_delete_manifests_are_references_not_whole_objects() -> None:
+    """An Argo resource template that gets or deletes an object names it by metadata alone: only a manifest
+    it creates, applies or replaces must be a whole object (complete_when in the workload table)."""
+    result = lint_text(ARGO_RESOURCES, rules_by_id("KML003"))
+    missing = [(f.line, f.message) for f in result.findings if "missing required field" in f.message]
+    assert [line for line, _ in missing] == [19]  # the `create` template's manifest, not the `get` one's
+    assert "templates[1].resource.manifest" in missing[0][1]
