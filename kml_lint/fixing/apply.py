@@ -147,9 +147,9 @@ def differences(a: Any, b: Any, pointer: str = "") -> list[str]:
 
 
 def _at(root: Any, pointer: str) -> Any:
-    from .fixers import data_at
+    from ..objects import resolve_pointer
 
-    return data_at(root, pointer)
+    return resolve_pointer(root, pointer)
 
 
 # -- files ---------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..objects import resolve_pointer
 from ..yamlfold import escape_pointer_token
 from .editor import Editor, Refused, scalar_text
 from .model import Edit
@@ -49,17 +50,6 @@ def fixer(rule_id: str) -> Callable[[Fixer], Fixer]:
 # -- helpers ------------------------------------------------------------------------------------
 
 
-def data_at(root: Any, pointer: str) -> Any:
-    node = root
-    for raw in (pointer[1:].split("/") if pointer else []):
-        token = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict):
-            node = node.get(token)
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return None
-    return node
 
 
 def join(pointer: str, *tokens: str) -> str:
@@ -81,12 +71,13 @@ class Changes:
         """Write ``value`` at ``pointer``: replace a written scalar, or add the key (and missing parents)."""
         node = self.editor.node(pointer)
         if node is not None:
-            if data_at(self.root, pointer) == value and type(data_at(self.root, pointer)) is type(value):
+            current = resolve_pointer(self.root, pointer)
+            if current == value and type(current) is type(value):
                 return
             self.edits.append(self.editor.replace_scalar(pointer, scalar_text(value)))
             self.touched.append(pointer)
             return
-        if data_at(self.root, pointer) is not None:
+        if resolve_pointer(self.root, pointer) is not None:
             raise Refused(f"{pointer} comes from an alias or merge key")
         edit, added = self.editor.add(pointer, value)
         self.edits.append(edit)
@@ -99,7 +90,7 @@ class Changes:
             pointer = join(base, key)
             if self.editor.node(pointer) is not None:
                 self.set(pointer, value)
-            elif data_at(self.root, pointer) is not None:
+            elif resolve_pointer(self.root, pointer) is not None:
                 raise Refused(f"{pointer} comes from an alias or merge key")
             else:
                 missing[key] = value
@@ -124,7 +115,7 @@ class Changes:
         return Edit(first.start, first.end, text, first.start_line, first.start_col, first.end_line, first.end_col)
 
     def append(self, pointer: str, value: Any) -> None:
-        items = data_at(self.root, pointer)
+        items = resolve_pointer(self.root, pointer)
         if self.editor.node(pointer) is not None:
             self.edits.append(self.editor.append_item(pointer, value))
             self.touched.append(f"{pointer}/{len(items) if isinstance(items, list) else 0}")
@@ -225,7 +216,7 @@ def _types(node: Any) -> set[str]:
 
 @fixer("KML003")
 def quote_or_unquote(request: Request) -> Planned:
-    value = data_at(request.obj.document.data, request.pointer)
+    value = resolve_pointer(request.obj.document.data, request.pointer)
     scalar = request.editor.node(request.pointer)
     if scalar is None or scalar.kind != "scalar":
         raise Refused("not a written scalar")
@@ -253,7 +244,7 @@ def rename_misspelt(request: Request) -> Planned:
 
     parent_pointer, _, raw = request.pointer.rpartition("/")
     key = raw.replace("~1", "/").replace("~0", "~")
-    parent = data_at(request.obj.document.data, parent_pointer)
+    parent = resolve_pointer(request.obj.document.data, parent_pointer)
     if not isinstance(parent, dict):
         raise Refused("not a mapping field")
     sub = Request(parent_pointer, request.obj, request.editor, request.params, request.check_params, request.ctx)
@@ -337,7 +328,7 @@ def kubeflow_ttl(request: Request) -> Planned:
 def clean_pod_policy(request: Request) -> Planned:
     policy = request.params["policy"]
     changes = Changes(request)
-    if data_at(request.obj.document.data, request.pointer) == "None":
+    if resolve_pointer(request.obj.document.data, request.pointer) == "None":
         changes.set(request.pointer, policy)
     elif request.pointer in (request.obj.ptr("/spec"), request.obj.ptr("/spec/runPolicy")):
         changes.set(request.obj.ptr("/spec/runPolicy/cleanPodPolicy"), policy)
@@ -457,7 +448,7 @@ def drop_net_raw(request: Request) -> Planned:
     if not request.pointer.endswith("/securityContext/capabilities/drop"):
         raise Refused("the finding is not about one container's capabilities")
     missing = [cap for cap in request.check_params.get("must_drop", []) if isinstance(cap, str)]
-    drop = data_at(request.obj.document.data, request.pointer)
+    drop = resolve_pointer(request.obj.document.data, request.pointer)
     have = {c for c in drop if isinstance(c, str)} if isinstance(drop, list) else set()
     missing = [cap for cap in missing if cap not in have]
     if len(missing) != 1 or (drop is not None and not isinstance(drop, list)):

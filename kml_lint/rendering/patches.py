@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from ..objects import resolve_pointer
 from ..yamlfold import ParsedDocument, escape_pointer_token, parse_yaml
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -153,18 +154,6 @@ def _wrote(patched: Any, built: Any) -> bool:
     return not isinstance(patched, (dict, list)) or patched == built
 
 
-def _value_at(data: Any, pointer: str) -> Any:
-    for raw in pointer[1:].split("/") if pointer else []:
-        token = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(data, dict):
-            data = data.get(token)
-        elif isinstance(data, list) and token.isdigit() and int(token) < len(data):
-            data = data[int(token)]
-        else:
-            return None
-    return data
-
-
 def _json6902(patch: _Patch, built: dict[str, Any], pointer: str) -> tuple[int, int] | None:
     """An ``add``/``replace`` operation whose path is the field or one of its parents."""
     operations = patch.document.data
@@ -176,7 +165,8 @@ def _json6902(patch: _Patch, built: dict[str, Any], pointer: str) -> tuple[int, 
         if not isinstance(path, str) or not (pointer == path or pointer.startswith(path.rstrip("/") + "/")):
             continue
         rest = pointer[len(path.rstrip("/")):]
-        if "value" in operation and not _wrote(_value_at(operation["value"], rest), _value_at(built, pointer)):
+        written = resolve_pointer(operation["value"], rest) if "value" in operation else None
+        if "value" in operation and not _wrote(written, resolve_pointer(built, pointer)):
             continue
         value_pointer = f"/{index}/value{rest}" if "value" in operation else f"/{index}/path"
         position = patch.document.positions.get(value_pointer) or patch.document.positions.get(f"/{index}")
