@@ -97,6 +97,11 @@ def lint_in_process(texts: list[tuple[str, str]], schemas: bool) -> Callable[[],
     return run
 
 
+# Whole commands run as an installed kml-lint does: with its compiled bytecode. An environment that forbids
+# writing bytecode (some tool runners set PYTHONDONTWRITEBYTECODE) would have every run compile every module.
+COMMAND_ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+
+
 def command(args: list[str], runs: int) -> tuple[float, float]:
     """Median wall time and median peak memory (MiB) of a whole command, via /usr/bin/time -v."""
     walls, peaks = [], []
@@ -104,11 +109,11 @@ def command(args: list[str], runs: int) -> tuple[float, float]:
     for _ in range(runs):
         start = time.perf_counter()
         if os.path.exists(timer):
-            proc = subprocess.run([timer, "-v", *args], capture_output=True, text=True)
+            proc = subprocess.run([timer, "-v", *args], capture_output=True, text=True, env=COMMAND_ENV)
             match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
             peaks.append(int(match.group(1)) / 1024 if match else float("nan"))
         else:
-            subprocess.run(args, capture_output=True)
+            subprocess.run(args, capture_output=True, env=COMMAND_ENV)
             peaks.append(float("nan"))
         walls.append(time.perf_counter() - start)
     return statistics.median(walls), statistics.median(peaks)
