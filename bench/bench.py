@@ -261,7 +261,16 @@ def main() -> int:
     small = ROOT / "examples" / "train-job.yaml"
     _, (one, _), small_ratio, _ = paired_commands([sys.executable, "-c", "import ruamel.yaml"], [*kml, str(small)],
                                                   args.runs * 2)
-    rows.append(("one small file, whole command", f"{one:.3f} s",
+    rows.append(("one small file, whole command (in this repository)", f"{one:.3f} s",
+                 f"{small_ratio:.1f}× `python -c 'import ruamel.yaml'` (targets ≤ 0.25 s and ≤ 5×)"))
+    # A file named inside a repository brings the repository's other manifests as context (cross-object rules
+    # and the pre-pass must not depend on which files changed): this repository holds about a thousand test
+    # manifests. The same file outside any repository measures start-up and linting alone.
+    with tempfile.TemporaryDirectory() as alone:
+        lone = shutil.copy(small, alone)
+        _, (one, _), small_ratio, _ = paired_commands([sys.executable, "-c", "import ruamel.yaml"], [*kml, lone],
+                                                      args.runs * 2)
+    rows.append(("one small file, whole command (outside any repository)", f"{one:.3f} s",
                  f"{small_ratio:.1f}× `python -c 'import ruamel.yaml'` (targets ≤ 0.25 s and ≤ 5×)"))
 
     rows.extend(cluster_rows(corpus, whole_runs))
