@@ -286,22 +286,16 @@ def _gang_groups(rows: list[GangRow]) -> list[GangGroup]:
     """A row without a minimum needs all its pods; rows whose minimum is the same field (a job-level minimum
     across roles, such as Volcano's minAvailable) need that many of their pods together, never more than there
     are. Each row's ``least`` is what the others cannot make up for."""
-    groups: list[GangGroup] = []
-    shared: dict[str, list[GangRow]] = {}
-    for row in rows:
-        if row.view.gang_min_pointer is None:
-            groups.append(GangGroup(row.pods, [row]))
-        else:
-            shared.setdefault(row.view.gang_min_pointer, []).append(row)
-    for members in shared.values():
-        there = sum(row.pods for row in members)
-        groups.append(GangGroup(min(min(row.view.gang_min for row in members), there), members))
-    out = []
-    for group in groups:
-        there = sum(row.pods for row in group.rows)
-        out.append(GangGroup(group.need, [row._replace(least=max(group.need - (there - row.pods), 0))
-                                          for row in group.rows]))
-    return out
+    members: dict[Any, list[GangRow]] = {}  # in the order of the object's pod templates
+    for n, row in enumerate(rows):
+        members.setdefault(row.view.gang_min_pointer or n, []).append(row)
+    groups = []
+    for group in members.values():
+        there = sum(row.pods for row in group)
+        minimum = group[0].view.gang_min
+        need = there if group[0].view.gang_min_pointer is None else min(minimum, there)
+        groups.append(GangGroup(need, [row._replace(least=max(need - (there - row.pods), 0)) for row in group]))
+    return groups
 
 
 def _least_demand(groups: list[GangGroup]) -> dict[str, Decimal]:
@@ -330,7 +324,7 @@ def _at_once(groups: list[GangGroup]) -> str:
     pods = sum(group.need for group in groups)
     if all(row.view.gang_min_pointer is None for group in groups for row in group.rows):
         return f"its {pods} pods need"
-    return f"the {pods} of its pods that must run at once need at least"
+    return f"the {pods} of its pods that must run together need at least"
 
 
 def _per_node(pool: Any, requests: dict[str, Decimal]) -> int | None:
