@@ -110,6 +110,11 @@ class PodView:
     source: str = "table"  # where kml-lint learnt this pod: table | crd (with the CRD's file) | shape
     gang: int | None = None  # pods of this template that must run together (None: not a gang, or unknown)
     gang_pointer: str | None = None  # the field that sets ``gang`` (absolute)
+    # The least number of pods that must run at once, when a field says so (an elastic job's minimum, Volcano's
+    # minAvailable): pod templates of one object whose minimum is the same field share it (any that many of
+    # their pods together); ``gang`` stays the count of pods there are.
+    gang_min: int | None = None
+    gang_min_pointer: str | None = None  # the field that sets ``gang_min`` (absolute)
 
     def describe(self) -> str:
         """``Deployment vllm`` or ``PyTorchJob bert-ft, replica Worker``."""
@@ -188,12 +193,14 @@ class PodLocation:
 @dataclass(frozen=True, slots=True)
 class GangCount:
     """How many pods of one pod entry must run at once: the product of the counts at ``count`` (each
-    ``(pointer, default)``; ``../x`` is relative to the pod node, ``/x`` to the object), plus ``add``; unknown
-    when a field of ``unknown_when`` exists (an elastic policy, a minimum below the count)."""
+    ``(pointer, default)``; ``../x`` is relative to the pod node, ``/x`` to the object), plus ``add``; at
+    least the first field of ``min`` that exists (a minimum below the count, shared by the entries naming the
+    same field); unknown when a field of ``unknown_when`` exists and no ``min`` field does (an elastic policy)."""
 
     count: tuple[tuple[str, int], ...] = ()
     add: int = 0
     unknown_when: tuple[str, ...] = ()
+    min: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,7 +317,8 @@ class WorkloadTable:
                     seen.add(pointer)
                     view.owner = owner
                     if location.gang is not None:
-                        view.gang, view.gang_pointer = _gang_size(obj, pointer, location.gang)
+                        size = _gang_size(obj, pointer, location.gang)
+                        view.gang, view.gang_pointer, view.gang_min, view.gang_min_pointer = size
                     yield view
 
 
@@ -374,13 +382,27 @@ def _gang_target(obj: K8sObject, pod_pointer: str, pointer: str) -> str:
     return f"{base}/{pointer}"
 
 
-def _gang_size(obj: K8sObject, pod_pointer: str, gang: GangCount) -> tuple[int | None, str | None]:
-    """(pods that must run together, the field that says so); (None, None) when unknown."""
+def _gang_size(obj: K8sObject, pod_pointer: str,
+               gang: GangCount) -> tuple[int | None, str | None, int | None, str | None]:
+    """(pods that must run together, the field that says so, the least number of them that must run at once
+    and its field, when one is set); all None when unknown."""
     from .objects import resolve_pointer
 
+    unknown = None, None, None, None
     root = obj.document.data
-    if any(resolve_pointer(root, _gang_target(obj, pod_pointer, p)) is not None for p in gang.unknown_when):
-        return None, None
+    minimum, min_where = None, None
+    for pointer in gang.min:
+        target = _gang_target(obj, pod_pointer, pointer)
+        value = resolve_pointer(root, target)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            return unknown  # a templated or odd minimum: unknown
+        minimum, min_where = value, target
+        break
+    if minimum is None and any(resolve_pointer(root, _gang_target(obj, pod_pointer, p)) is not None
+                               for p in gang.unknown_when):
+        return unknown
     total, where = 1, None
     for pointer, default in gang.count:
         target = _gang_target(obj, pod_pointer, pointer)
@@ -389,10 +411,10 @@ def _gang_size(obj: K8sObject, pod_pointer: str, gang: GangCount) -> tuple[int |
             total *= default
             continue
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            return None, None  # a templated or odd count: unknown
+            return unknown  # a templated or odd count: unknown
         total *= value
         where = where or target
-    return max(total + gang.add, 0), where or pod_pointer
+    return max(total + gang.add, 0), where or pod_pointer, minimum, min_where
 
 
 def _embedded(obj: K8sObject, node: Any, pointer: str, shape: str) -> K8sObject | None:
@@ -829,8 +851,8 @@ def _gang_pointer(value: Any, where: str) -> str:
 
 def _gang(entry: Any, where: str) -> GangCount:
     if not isinstance(entry, dict):
-        raise _fail(where, "expected a mapping with count, add, unknown_when")
-    _keys(entry, {"count", "add", "unknown_when"}, where)
+        raise _fail(where, "expected a mapping with count, add, min, unknown_when")
+    _keys(entry, {"count", "add", "min", "unknown_when"}, where)
     counts = []
     for n, item in enumerate(_list(entry, "count", where)):
         if isinstance(item, dict):
@@ -846,7 +868,8 @@ def _gang(entry: Any, where: str) -> GangCount:
         raise _fail(where, "add must be an integer")
     unknown = tuple(_gang_pointer(p, f"{where}: unknown_when[{n}]")
                     for n, p in enumerate(_list(entry, "unknown_when", where)))
-    return GangCount(tuple(counts), add, unknown)
+    minimum = tuple(_gang_pointer(p, f"{where}: min[{n}]") for n, p in enumerate(_list(entry, "min", where)))
+    return GangCount(tuple(counts), add, unknown, minimum)
 
 
 def _list(entry: dict[str, Any], key: str, where: str) -> list[Any]:

@@ -98,6 +98,10 @@ def test_a_user_row_replaces_the_built_in_rows_of_its_kind() -> None:
         {"path": "/c", "sizing": {"limits.gpu": "operator"}}]}]}]}, "sizing: unknown key 'limits.gpu'"),
     ({"workloads": [{"kinds": ["acme.io/T"], "pods": [{"path": "/x", "defaults": [{"fields": ["a"]}]}]}]},
      "defaults[0]: give exactly one of 'path'"),
+    ({"workloads": [{"kinds": ["acme.io/T"], "pods": [{"path": "/x", "gang": {"min": ["minAvailable"]}}]}]},
+     "pods[0]: gang: min[0]: expected a pointer"),
+    ({"workloads": [{"kinds": ["acme.io/T"], "pods": [{"path": "/x", "gang": {"min": "/spec/min"}}]}]},
+     "min: expected a list"),
 ])
 def test_invalid_rows_are_rejected_naming_the_entry(rows, message) -> None:
     with pytest.raises(TableError) as caught:
@@ -114,8 +118,68 @@ def test_the_built_in_table_is_valid_and_documented() -> None:
     header = text.split("workloads:", 1)[0]
     for word in ("kinds:", "pods:", "references:", "shape:", "role:", "traits:", "defaults:", "containers:",
                  "sizing:", "inherits:", "patch: true", "template", "podspec", "container", "object", "manifest",
-                 "search", "not_pods"):
+                 "search", "not_pods", "gang:", "count:", "min:", "unknown_when:"):
         assert word in header, f"the comment at the top of workloads.yaml does not document {word}"
+
+
+GANGS = """\
+apiVersion: batch.volcano.sh/v1alpha1
+kind: Job
+metadata: {name: v}
+spec:
+  minAvailable: 3
+  tasks:
+    - {name: ps, replicas: 2, template: {spec: {containers: [{name: c, image: x}]}}}
+    - {name: worker, replicas: 4, minAvailable: 1, template: {spec: {containers: [{name: c, image: x}]}}}
+---
+apiVersion: batch.volcano.sh/v1alpha1
+kind: Job
+metadata: {name: per-task}
+spec:
+  tasks:
+    - {name: ps, replicas: 2, template: {spec: {containers: [{name: c, image: x}]}}}
+    - {name: worker, replicas: 4, minAvailable: 1, template: {spec: {containers: [{name: c, image: x}]}}}
+---
+apiVersion: kubeflow.org/v1
+kind: PyTorchJob
+metadata: {name: elastic}
+spec:
+  elasticPolicy: {maxReplicas: 3}
+  pytorchReplicaSpecs:
+    Master: {replicas: 1, template: {spec: {containers: [{name: pytorch, image: x}]}}}
+    Worker: {replicas: 4, template: {spec: {containers: [{name: pytorch, image: x}]}}}
+---
+apiVersion: kubeflow.org/v1
+kind: PyTorchJob
+metadata: {name: odd}
+spec:
+  elasticPolicy: {minReplicas: "2", maxReplicas: 4}
+  pytorchReplicaSpecs:
+    Worker: {replicas: 4, template: {spec: {containers: [{name: pytorch, image: x}]}}}
+---
+apiVersion: kubeflow.org/v1
+kind: PaddleJob
+metadata: {name: no-minimum}
+spec:
+  elasticPolicy: {maxReplicas: 4}
+  paddleReplicaSpecs:
+    Worker: {replicas: 4, template: {spec: {containers: [{name: paddle, image: x}]}}}
+"""
+
+
+def test_gang_minimums_are_table_data() -> None:
+    """`gang: min`: the first field present is the least number that must run at once; a `/x` field is one
+    minimum for every pod template of the object, `../x` each template's own; odd values leave the gang unknown."""
+    volcano, per_task, elastic, odd, paddle = _objects(GANGS)
+    sizes = [[(v.gang, v.gang_pointer, v.gang_min, v.gang_min_pointer) for v in builtin_table().views(obj)]
+             for obj in (volcano, per_task, elastic, odd, paddle)]
+    assert sizes[0] == [(2, "/spec/tasks/0/replicas", 3, "/spec/minAvailable"),
+                        (4, "/spec/tasks/1/replicas", 3, "/spec/minAvailable")]  # the job's minimum wins
+    assert sizes[1] == [(2, "/spec/tasks/0/replicas", None, None),
+                        (4, "/spec/tasks/1/replicas", 1, "/spec/tasks/1/minAvailable")]
+    assert {s[2:] for s in sizes[2]} == {(3, "/spec/elasticPolicy/maxReplicas")}  # maxReplicas stands for the minimum
+    assert sizes[3] == [(None, None, None, None)]  # a quoted number: unknown
+    assert sizes[4] == [(None, None, None, None)]  # an elastic policy without its minimum: unknown
 
 
 def test_cli_workloads_option_lints_and_inspects_a_users_crd(tmp_path: Path) -> None:

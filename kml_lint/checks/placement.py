@@ -270,8 +270,61 @@ def _request_pointer(view: Any, resource: str) -> str:
 
 class GangRow(NamedTuple):
     view: Any
-    pods: int
+    pods: int  # the pods of this template there are
     requests: dict[str, Decimal]
+    least: int  # the fewest of them that must run at once (a shared minimum may be met by other roles' pods)
+
+
+class GangGroup(NamedTuple):
+    """Rows whose pods must run at once together: ``need`` of them, any of them."""
+
+    need: int
+    rows: list[GangRow]
+
+
+def _gang_groups(rows: list[GangRow]) -> list[GangGroup]:
+    """A row without a minimum needs all its pods; rows whose minimum is the same field (a job-level minimum
+    across roles, such as Volcano's minAvailable) need that many of their pods together, never more than there
+    are. Each row's ``least`` is what the others cannot make up for."""
+    members: dict[Any, list[GangRow]] = {}  # in the order of the object's pod templates
+    for n, row in enumerate(rows):
+        members.setdefault(row.view.gang_min_pointer or n, []).append(row)
+    groups = []
+    for group in members.values():
+        there = sum(row.pods for row in group)
+        minimum = group[0].view.gang_min
+        need = there if group[0].view.gang_min_pointer is None else min(minimum, there)
+        groups.append(GangGroup(need, [row._replace(least=max(need - (there - row.pods), 0)) for row in group]))
+    return groups
+
+
+def _least_demand(groups: list[GangGroup]) -> dict[str, Decimal]:
+    """What the pods that must run at once need at least, per resource: where a group needs only some of its
+    pods, the ones asking least for that resource (a lower bound, whichever pods the scheduler picks)."""
+    names = {name for group in groups for row in group.rows for name in row.requests}
+    demand: dict[str, Decimal] = {}
+    for name in names:
+        total = Decimal(0)
+        for group in groups:
+            left = group.need
+            for row in sorted(group.rows, key=lambda r: r.requests.get(name, Decimal(0))):
+                take = min(left, row.pods)
+                total += row.requests.get(name, Decimal(0)) * take
+                left -= take
+        demand[name] = total
+    return demand
+
+
+def _gang_field(view: Any) -> str:
+    """Where the gang's size is said: its minimum, else its count."""
+    return view.gang_min_pointer or view.gang_pointer or view.pointer
+
+
+def _at_once(groups: list[GangGroup]) -> str:
+    pods = sum(group.need for group in groups)
+    if all(row.view.gang_min_pointer is None for group in groups for row in group.rows):
+        return f"its {pods} pods need"
+    return f"the {pods} of its pods that must run together need at least"
 
 
 def _per_node(pool: Any, requests: dict[str, Decimal]) -> int | None:
@@ -294,9 +347,9 @@ def _usable(found: Placement) -> list[Any] | None:
     return [result.pool for result in verdict.pools if result.reason is None]
 
 
-def _cluster_gang_hit(ctx: Any, rows: list[GangRow]) -> Hit | None:
+def _cluster_gang_hit(ctx: Any, groups: list[GangGroup]) -> Hit | None:
     cluster = ctx.run.cluster
-    total_pods = sum(row.pods for row in rows)
+    rows = [row for group in groups for row in group.rows]
     pools_of: list[list[Any]] = []
     for row in rows:
         found = placement(ctx, row.view)
@@ -308,24 +361,20 @@ def _cluster_gang_hit(ctx: Any, rows: list[GangRow]) -> Hit | None:
         if any(h is None for h in holds):
             continue
         capacity = sum(h * pool.count for h, pool in zip(holds, usable, strict=True))  # type: ignore[operator]
-        if row.pods > capacity:
-            return Hit(row.view.gang_pointer or row.view.pointer,
-                       f"{row.view.role or 'the pod'} needs {row.pods} pods running at once, but the nodes that can "
+        if row.least > capacity:
+            needs = f"needs {row.least}" if row.view.gang_min_pointer is None else f"needs at least {row.least}"
+            return Hit(_gang_field(row.view),
+                       f"{row.view.role or 'the pod'} {needs} pods running at once, but the nodes that can "
                        f"run them hold at most {capacity} ({_pools_text(usable, holds)}), so the gang never starts "
                        f"({_provenance(cluster)})", severity=_severity(cluster))
     union = {id(pool): pool for pools in pools_of for pool in pools}.values()
-    demand: dict[str, Decimal] = {}
-    for row in rows:
-        for name, amount in row.requests.items():
-            demand[name] = demand.get(name, Decimal(0)) + amount * row.pods
-    for name, needed in demand.items():
+    for name, needed in _least_demand(groups).items():
         if any(name not in pool.allocatable for pool in union):
             continue
         supply = sum((pool.allocatable[name] * pool.count for pool in union), Decimal(0))
         if needed > supply and len(rows) > 1:
-            first = rows[0].view
-            return Hit(first.gang_pointer or first.pointer,
-                       f"its {total_pods} pods need {_num(needed)} {name} at once, but every node that can run them "
+            return Hit(_gang_field(rows[0].view),
+                       f"{_at_once(groups)} {_num(needed)} {name} at once, but every node that can run them "
                        f"offers {_num(supply)} in all, so the gang never starts ({_provenance(cluster)})",
                        severity=_severity(cluster))
     return None
@@ -341,14 +390,14 @@ def _pools_text(pools: list[Any], holds: list[int | None]) -> str:
     return ", ".join(parts) if parts else "none holds one"
 
 
-def _queue_gang_hit(ctx: Any, obj: Any, rows: list[GangRow]) -> Hit | None:
+def _queue_gang_hit(ctx: Any, obj: Any, groups: list[GangGroup]) -> Hit | None:
     """What the workload's ClusterQueue can ever admit: its nominal quota, plus what it may borrow from its
     cohort (decidable when the cohort's ClusterQueues are in the run and no Cohort object adds quota)."""
     from ..scheduling.objects import scheduling_objects
 
     if not ctx.facts:
         return None
-    view = rows[0].view
+    view = groups[0].rows[0].view
     queue = queue_name(view)
     if queue is None:
         return None
@@ -368,11 +417,7 @@ def _queue_gang_hit(ctx: Any, obj: Any, rows: list[GangRow]) -> Hit | None:
                 for resource, (nominal, _, lending) in _quotas(other_spec).items():
                     lend = nominal if lending is None else min(nominal, lending)
                     lendable[resource] = lendable.get(resource, Decimal(0)) + lend
-    demand: dict[str, Decimal] = {}
-    for row in rows:
-        for resource, amount in row.requests.items():
-            demand[resource] = demand.get(resource, Decimal(0)) + amount * row.pods
-    for resource, needed in demand.items():
+    for resource, needed in _least_demand(groups).items():
         if resource not in own:
             continue  # a resource the queue does not cover: Kueue's configuration decides
         nominal, borrowing, _ = own[resource]
@@ -385,8 +430,9 @@ def _queue_gang_hit(ctx: Any, obj: Any, rows: list[GangRow]) -> Hit | None:
             how = f"nominal {_num(nominal)}" + (f" + {_num(borrow)} it may borrow from cohort {cohort}" if cohort
                                                   else ", no cohort to borrow from")
             label = pointer_join(obj.base, "metadata", "labels", QUEUE_LABEL)
-            return Hit(label if QUEUE_LABEL in labels(obj.metadata) else (view.gang_pointer or view.pointer),
-                       f"the workload needs {_num(needed)} {resource} at once ({sum(r.pods for r in rows)} pods), but "
+            pods = sum(group.need for group in groups)
+            return Hit(label if QUEUE_LABEL in labels(obj.metadata) else _gang_field(view),
+                       f"the workload needs {_num(needed)} {resource} at once ({pods} pods), but "
                        f"ClusterQueue {name} (LocalQueue {queue}) can admit at most {_num(limit)} ({how}), so Kueue "
                        "never admits it; shrink the workload or raise the quota", at="value")
     return None
@@ -435,12 +481,12 @@ def gang_capacity(ctx: Any, obj: Any, params: dict[str, Any]) -> Iterator[Hit]:
             continue
         if view.partial:
             return
-        rows.append(GangRow(view, view.gang, effective_request(view.containers, view.spec.get("resources"))))
-    rows = [row for row in rows if row.pods > 0]
-    if not rows or sum(row.pods for row in rows) < 2:
+        rows.append(GangRow(view, view.gang, effective_request(view.containers, view.spec.get("resources")), 0))
+    groups = _gang_groups([row for row in rows if row.pods > 0])
+    if sum(group.need for group in groups) < 2:
         return
-    hit = _queue_gang_hit(ctx, obj, rows)
+    hit = _queue_gang_hit(ctx, obj, groups)
     if hit is None and ctx.run.cluster is not None:
-        hit = _cluster_gang_hit(ctx, rows)
+        hit = _cluster_gang_hit(ctx, groups)
     if hit is not None:
         yield hit
