@@ -357,6 +357,18 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
     run_facts: list[tuple[str, dict[str, list[Any]]]] = []  # run-scope rules: small facts, not files
     spill = SiteSpill()  # the facts' sites wait on disk until a finding needs one
     kept_directives: dict[str, list[Any]] = {}  # suppressions of files that may get run-scope findings
+
+    def settle(result: FileResult) -> None:
+        """A file's (or a render's) own result is final: run-wide suppressions, its run-scope facts kept for the
+        end of the run, and on to the reporter."""
+        run_layers.apply_run(result.findings)
+        if result.facts:
+            run_facts.append((result.path, spill.compact(result.facts)))
+            if result.directives:
+                kept_directives[result.path] = result.directives
+        emit(result)
+        result.facts, result.directives = {}, []
+
     for _ in context.near:  # context first: only its run-scope facts are kept
         result = next(results)
         if result.facts:
@@ -374,26 +386,14 @@ def lint_paths(options: RunOptions, stdin: bytes | None = None,
         if result.skipped:
             report.skipped.append((result.path, result.skipped))
             continue
-        run_layers.apply_run(result.findings)
-        if result.facts:
-            run_facts.append((result.path, spill.compact(result.facts)))
-            if result.directives:
-                kept_directives[result.path] = result.directives
-        emit(result)
-        result.facts, result.directives = {}, []
+        settle(result)
     if hasattr(results, "close"):
         results.close()  # stops the worker pool
     if plan is not None:
         from .rendering.renders import lint_renders
 
         for result in lint_renders(linter, plan, options):
-            run_layers.apply_run(result.findings)
-            if result.facts:
-                run_facts.append((result.path, spill.compact(result.facts)))
-                if result.directives:
-                    kept_directives[result.path] = result.directives
-            emit(result)
-            result.facts, result.directives = {}, []
+            settle(result)
     if context.near:  # the same order whichever files were named and which were context
         run_facts.sort(key=lambda item: item[0])
     # Cross-object (run-scope) rules: judged once every file has been seen; their findings follow.
