@@ -11,7 +11,8 @@ from pathlib import PurePosixPath
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
-_KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+# The file names Kustomize reads as a kustomization: the walk, the pre-pass and rendering share this one list.
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _COMPOSE = re.compile(r"(docker-)?compose([.-][^/]*)?\.ya?ml")
 _VALUES = re.compile(r"values[^/]*\.ya?ml")
 _ALWAYS_SKIPPED = (".pre-commit-config.yaml", ".pre-commit-hooks.yaml")
@@ -75,7 +76,7 @@ def kustomize_patches(folder: str, names: list[str]) -> set[str]:
     from .yamlfold import parse_yaml
 
     patches: set[str] = set()
-    for kname in _KUSTOMIZATION_NAMES:
+    for kname in KUSTOMIZATION_NAMES:
         if kname not in names:
             continue
         try:
@@ -99,7 +100,7 @@ def kustomize_patches(folder: str, names: list[str]) -> set[str]:
 def skip_reason(path: str, names_in_folder: list[str], in_chart: bool, patches: set[str]) -> str | None:
     """Why a file met in a folder walk is not a manifest (``None``: lint it)."""
     name = os.path.basename(path)
-    if name in _KUSTOMIZATION_NAMES:
+    if name in KUSTOMIZATION_NAMES:
         return "kustomization file"
     if name in _ALWAYS_SKIPPED:
         return "pre-commit configuration"

@@ -14,10 +14,10 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from ..discovery import KUSTOMIZATION_NAMES
 from ..objects import resolve_pointer
 from ..yamlfold import ParsedDocument, escape_pointer_token, parse_yaml
 
-KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _MAX_PATCH_BYTES = 4 * 1024 * 1024
 
 

@@ -72,6 +72,7 @@ class Placement:
         self._origins: list[_Origin] = []
         self._texts: dict[str, str | None] = {}
         self._parsed: dict[str, Any] = {}
+        self._shown_real: dict[str, str] | None = None
         self._lines = text.split("\n") if rendered and text else []
         if rendered and text and ("# Source: " in text or "config.kubernetes.io/origin" in text):
             self._index(text)
@@ -178,12 +179,12 @@ class Placement:
 
     def source_line(self, shown: str, line: int) -> str | None:
         """The text of ``line`` in a source file findings were mapped to (``--format full``)."""
-        for origin in self._origins:
-            if origin.real is not None and _shown(origin.real) == shown:
-                text = self._text(origin.real)
-                lines = text.split("\n") if text is not None else []
-                return lines[line - 1].rstrip("\r") if 0 < line <= len(lines) else None
-        return None
+        if self._shown_real is None:  # once per file, not once per finding
+            self._shown_real = {_shown(o.real): o.real for o in self._origins if o.real is not None}
+        real = self._shown_real.get(shown)
+        text = self._text(real) if real is not None else None
+        lines = text.split("\n") if text is not None else []
+        return lines[line - 1].rstrip("\r") if 0 < line <= len(lines) else None
 
     def text_of(self, real: str) -> str | None:
         return self._text(real)

@@ -17,8 +17,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..discovery import KUSTOMIZATION_NAMES
 from .kustomize import Kustomization, read_kustomization
-from .patches import KUSTOMIZATION_NAMES
 
 
 @dataclass(slots=True)
@@ -221,8 +221,8 @@ def prepare(found: Any, paths: list[str], facts: Any) -> RenderPlan:
             kept.append(target)
             continue
         full = os.path.abspath(target.path)
-        chart = chart_of(full)
-        if chart in rendered_charts and is_chart_file(full, chart):
+        chart = chart_of(full) if rendered_charts else None  # a walk up the folders: only when charts render
+        if chart is not None and chart in rendered_charts and is_chart_file(full, chart):
             found.skipped.append((target.path, f"part of Helm chart {_shown(chart)} (linted through its renders)"))
             continue
         user = plan.used.get(full)

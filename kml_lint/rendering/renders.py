@@ -73,7 +73,8 @@ def _lint_chart(linter: Any, chart: str, engine: str | None, options: Any) -> Fi
                              f"{problem.message}", problem.path, problem.line, problem.col)
             partial = FileResult(shown, findings=[found] if found else [])
         else:
-            roots = SourceRoots(helm_charts=_chart_folders(chart, render.name), values=render.values,
+            # Subcharts are found below the chart's folder by their `# Source:` paths (charts/<name>/...).
+            roots = SourceRoots(helm_charts={render.name: chart}, values=render.values,
                                 release=settings.release, confine=chart)
             partial = linter.lint(shown, SourceText(render.stream()), True, rendered=True, roots=roots)
             result.objects += partial.objects
@@ -98,11 +99,6 @@ def _lint_chart(linter: Any, chart: str, engine: str | None, options: Any) -> Fi
         result.findings.append(finding)
     result.findings.sort(key=lambda f: (f.path, *f.sort_key()))
     return result
-
-
-def _chart_folders(chart: str, name: str) -> dict[str, str]:
-    """Chart name -> folder for the chart; its subcharts are found below it by ``# Source:`` path."""
-    return {name: chart}
 
 
 def _lint_overlay(linter: Any, item: kustomize.Kustomization, command: list[str] | None,

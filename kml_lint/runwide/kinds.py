@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..discovery import KUSTOMIZATION_NAMES
 from .facts import fact_kind
 
 
@@ -61,7 +62,7 @@ def _runtime_class(data: dict[str, Any]) -> Any:
     return {key: data.get(key) for key in ("handler", "scheduling", "overhead")}
 
 
-@fact_kind("kustomizations", files=("kustomization.yaml", "kustomization.yml", "Kustomization"))
+@fact_kind("kustomizations", files=KUSTOMIZATION_NAMES)
 def _kustomization(data: dict[str, Any]) -> Any:
     """Kustomization files (by name): resources, patches, namespace and the rest, as written."""
     return data
